@@ -1,0 +1,121 @@
+"""Spectrograms in and out: audio to stored arrays, and back to audio.
+
+A stored spectrogram is the STFT magnitude in dB against a fixed reference
+(a full-scale sine reads 0 dB), clipped to the settings' floor and ceiling
+and scaled to [0, 1], as float16. Back to audio, the array becomes a
+magnitude again and librosa's fast Griffin-Lim (momentum 0.99) rebuilds a
+phase with the same STFT, for exactly one clip's length.
+
+Notebook: notebooks/01_data_prep.ipynb
+"""
+
+from __future__ import annotations
+
+import librosa
+import numpy as np
+
+from .config import SpectrogramSettings
+
+__all__ = [
+    "reference_amplitude",
+    "magnitude",
+    "magnitude_to_stored",
+    "stored_to_magnitude",
+    "audio_to_stored",
+    "stored_to_audio",
+    "spectral_convergence_db",
+    "log_spectral_distance",
+]
+
+
+def reference_amplitude(settings: SpectrogramSettings) -> float:
+    """The STFT magnitude of a full-scale sine: the 0 dB reference.
+
+    For librosa's periodic Hann window this is ``sum(window) / 2 = n_fft / 4``.
+    """
+    return float(np.sum(librosa.filters.get_window("hann", settings.n_fft, fftbins=True)) / 2.0)
+
+
+def magnitude(audio: np.ndarray, settings: SpectrogramSettings) -> np.ndarray:
+    """STFT magnitude of audio, ``(..., n_bins, n_frames)``, float32.
+
+    Works on one clip or a batch of clips (leading axes are kept).
+    """
+    spectrum = librosa.stft(np.asarray(audio, dtype=np.float32), n_fft=settings.n_fft,
+                            hop_length=settings.hop_length, window="hann", center=True)
+    return np.abs(spectrum)
+
+
+def magnitude_to_stored(mag: np.ndarray, settings: SpectrogramSettings) -> np.ndarray:
+    """Magnitude to the stored form: dB, clipped, scaled to [0, 1], float16."""
+    floor_amplitude = reference_amplitude(settings) * 10.0 ** (settings.floor_db / 20.0)
+    decibels = 20.0 * np.log10(np.maximum(mag, floor_amplitude) / reference_amplitude(settings))
+    scaled = (decibels - settings.floor_db) / (settings.ceiling_db - settings.floor_db)
+    return np.clip(scaled, 0.0, 1.0).astype(np.float16)
+
+
+def stored_to_magnitude(stored: np.ndarray, settings: SpectrogramSettings) -> np.ndarray:
+    """The inverse of :func:`magnitude_to_stored` (up to clipping), float32."""
+    scaled = np.asarray(stored, dtype=np.float32)
+    decibels = settings.floor_db + scaled * (settings.ceiling_db - settings.floor_db)
+    return (reference_amplitude(settings) * 10.0 ** (decibels / 20.0)).astype(np.float32)
+
+
+def audio_to_stored(audio: np.ndarray, settings: SpectrogramSettings) -> np.ndarray:
+    """Audio (one clip or a batch) to stored spectrograms.
+
+    Args:
+        audio: ``(clip_samples,)`` or ``(batch, clip_samples)`` float audio.
+        settings: The spectrogram settings.
+
+    Returns:
+        float16 array of shape ``(..., n_bins, n_frames)`` in [0, 1].
+    """
+    return magnitude_to_stored(magnitude(audio, settings), settings)
+
+
+def stored_to_audio(stored: np.ndarray, settings: SpectrogramSettings,
+                    n_iter: int | None = None, momentum: float = 0.99,
+                    seed: int = 0) -> np.ndarray:
+    """Stored spectrogram back to audio with fast Griffin-Lim.
+
+    Args:
+        stored: ``(n_bins, n_frames)`` array as made by :func:`audio_to_stored`.
+        settings: The settings that made it (a dataset's ``config.json``).
+        n_iter: Griffin-Lim iterations; defaults to ``settings.griffin_lim_iters``.
+        momentum: Fast Griffin-Lim momentum (0 gives plain Griffin-Lim).
+        seed: Seed of the random initial phase, for repeatable audio.
+
+    Returns:
+        float32 audio of the clip's exact length.
+    """
+    stored = np.asarray(stored)
+    if stored.shape[-2:] != settings.shape:
+        raise ValueError(f"spectrogram shape {stored.shape[-2:]} does not match the settings' "
+                         f"{settings.shape} (preset {settings.name!r})")
+    mag = stored_to_magnitude(stored, settings)
+    audio = librosa.griffinlim(
+        mag, n_iter=settings.griffin_lim_iters if n_iter is None else n_iter,
+        hop_length=settings.hop_length, n_fft=settings.n_fft, window="hann", center=True,
+        length=settings.clip_samples, momentum=momentum, init="random",
+        random_state=np.random.default_rng(seed))
+    return audio.astype(np.float32)
+
+
+def spectral_convergence_db(audio: np.ndarray, target_magnitude: np.ndarray,
+                            settings: SpectrogramSettings) -> float:
+    """Spectral convergence of ``audio`` against a magnitude, in dB (lower is better).
+
+    ``20 log10(||S - |STFT(y)| ||_F / ||S||_F)``.
+    """
+    rebuilt = magnitude(audio, settings)
+    error = np.linalg.norm(target_magnitude - rebuilt)
+    return float(20.0 * np.log10(error / max(np.linalg.norm(target_magnitude), 1e-12)))
+
+
+def log_spectral_distance(stored_a: np.ndarray, stored_b: np.ndarray,
+                          settings: SpectrogramSettings) -> float:
+    """Root-mean-square difference in dB between two stored spectrograms."""
+    span = settings.ceiling_db - settings.floor_db
+    diff = (np.asarray(stored_a, np.float32) - np.asarray(stored_b, np.float32)) * span
+    return float(np.sqrt(np.mean(diff ** 2)))
