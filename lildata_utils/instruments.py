@@ -175,13 +175,21 @@ def reverb(x: np.ndarray, seconds: float, mix: float, sr: int, rng: np.random.Ge
 
 
 def tilt_eq(x: np.ndarray, sr: int, db_per_octave: float, pivot_hz: float = 1000.0,
-            lowpass_hz: float | None = None) -> np.ndarray:
-    """Tilt the whole spectrum (dB per octave around ``pivot_hz``), optionally low-passed."""
+            lowpass_hz: float | None = None, highpass_hz: float | None = None,
+            bands: list[tuple[float, float, float]] = ()) -> np.ndarray:
+    """A master EQ in one FFT: a tilt (dB per octave around ``pivot_hz``),
+    optional low- and high-pass, and bell bands ``(centre_hz, gain_db, width_octaves)``."""
     spectrum = np.fft.rfft(x)
     freqs = np.fft.rfftfreq(len(x), 1 / sr)
-    gain = (np.maximum(freqs, 20.0) / pivot_hz) ** (db_per_octave / 6.0206)
+    safe = np.maximum(freqs, 10.0)
+    gain_db = db_per_octave * np.log2(safe / pivot_hz)
+    for centre, band_db, width in bands:
+        gain_db = gain_db + band_db * np.exp(-0.5 * (np.log2(safe / centre) / (width / 2)) ** 2)
+    gain = 10 ** (gain_db / 20)
     if lowpass_hz:
         gain = gain / np.sqrt(1 + (freqs / lowpass_hz) ** 4)
+    if highpass_hz:
+        gain = gain / np.sqrt(1 + (highpass_hz / safe) ** 4)
     return np.fft.irfft(spectrum * gain, len(x)).astype(np.float32)
 
 

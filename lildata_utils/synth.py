@@ -156,10 +156,16 @@ def _harmony(song: Song, scale: str, prog_kind: str, extensions: int) -> list[li
 
 def _drum_hits(song: Song, layer: str, name: str, sound: np.ndarray, steps: list[float],
                gain: float = 1.0, jitter: float = 0.0, velocity_spread: float = 0.0) -> None:
+    """Hits on the given 16th steps of every bar where ``layer`` plays.
+
+    With ``velocity_spread``, hits off the 8th-note grid are played softer
+    (by up to that fraction, plus a little randomness), as a drummer accents.
+    """
     track = song.track(name)
     for bar in song.bars(layer):
         for step in steps:
-            vel = gain * (1 - velocity_spread * song.rng.random())
+            accent = 0.0 if step % 4 == 0 else 0.5 if step % 2 == 0 else 1.0
+            vel = gain * (1 - velocity_spread * (0.7 * accent + 0.3 * song.rng.random()))
             offset = int(jitter * song.rng.standard_normal() * song.sr)
             ins.place(track, sound, song.at(bar, step) + offset, vel)
 
@@ -223,7 +229,9 @@ def _melody(song: Song, name: str, render: Callable[[float, int], np.ndarray], d
     steps = SCALES[song.params["scale"]]
     root = song.params["root_midi"] + 12 * octave
     slots = list(range(0, 32, step_len))
-    motif = [(s, int(rng.integers(0, 8))) for s in slots if rng.random() < density]
+    weight = {0: 1.5, 8: 1.0, 4: 1.2, 12: 1.0}
+    motif = [(s, int(rng.integers(0, 8))) for s in slots
+             if rng.random() < density * weight.get(s % 16, 0.6 if s % 4 == 0 else 0.4)]
     track = song.track(name)
     cache: dict[int, np.ndarray] = {}
     for bar in song.bars(layer):
@@ -369,7 +377,7 @@ def _future_bass(song: Song) -> None:
     _melody(song, "lead", vocal, density=rng.uniform(0.5, 0.8), octave=3, step_len=1, gain=1.5)
     notes = [(bar, 0, 16, song.params["root_midi"] + chords[bar % 4][0] - chords[0][0]) for bar in song.bars("bass")]
     _bass_line(song, "bass", notes, "sine", decay=2.0)
-    song.params["mix"] = {"kick": 0, "snare": -3, "hats": -12, "chords": -2, "lead": -8, "bass": -3}
+    song.params["mix"] = {"kick": 0, "snare": -2, "hats": -12, "chords": -3, "lead": -9, "bass": -4}
     song.params["sidechain"] = (rng.uniform(0.7, 0.95), rng.uniform(0.12, 0.25))
 
 
@@ -421,7 +429,7 @@ def _hardstyle(song: Song) -> None:
     _melody(song, "lead", lead, density=rng.uniform(0.4, 0.7), octave=2, step_len=2)
     _chord_track(song, "pad", chords, lambda f, n: ins.supersaw(f, n, sr, 5, 20, rng) * ins.envelope(n, sr, 0.5, 3, 0.7, 0.5),
                  [(0, 16)], layer="harmony", gain=0.6)
-    song.params["mix"] = {"kick": 0, "bass": -6, "hats": -12, "snare": -8, "lead": -5, "pad": -12}
+    song.params["mix"] = {"kick": 0, "bass": -6, "hats": -12, "snare": -8, "lead": -9, "pad": -15}
     song.params["sidechain"] = (0.5, 0.1)
 
 
@@ -465,7 +473,8 @@ def _liquid_dnb(song: Song) -> None:
     _drum_hits(song, "snare", "snare", snare_sound, [4, 12])
     ghosts = [s for s in (3, 7, 9, 11, 15) if rng.random() < 0.4]
     _drum_hits(song, "snare", "ghost", snare_sound, ghosts, gain=0.25)
-    _drum_hits(song, "hats", "hats", ins.hat(sr, 0.02, 0.3, rng=rng), list(range(16)), gain=0.35, velocity_spread=0.6)
+    _drum_hits(song, "hats", "hats", ins.hat(sr, 0.02, 0.3, rng=rng), list(range(16)), gain=0.35, velocity_spread=0.8)
+    _drum_hits(song, "hats", "ride", ins.hat(sr, 0.15, 0.8, rng=rng), [0, 4, 8, 12], gain=0.5)
     shape = "reese" if rng.random() < 0.5 else "sine"
     song.params["bass"] = shape
     notes = [(bar, s, 3, chords[(bar // 2) % 4][0] - 12 + (7 if s == 8 else 0)) for bar in song.bars("bass") for s in (0, 3, 8, 11)]
@@ -475,7 +484,7 @@ def _liquid_dnb(song: Song) -> None:
     piano = lambda f, n: ins.additive(f, n, sr, [1, 0.5, 0.25, 0.12], 0.8, 0.8, 1e-4)
     _chord_track(song, "piano", chords, piano, [(0, 4), (6, 4), (10, 6)], layer="lead", bars_per_chord=2,
                  gain=0.8, octave=1, strum=0.01)
-    song.params["mix"] = {"kick": 0, "snare": -2, "ghost": -4, "hats": -12, "bass": -3, "pad": -8, "piano": -6}
+    song.params["mix"] = {"kick": 0, "snare": -1, "ghost": -8, "hats": -7, "ride": -8, "bass": -6, "pad": -12, "piano": -10}
     song.params["reverb"] = (rng.uniform(1.5, 3.0), rng.uniform(0.2, 0.4))
 
 
@@ -483,20 +492,20 @@ def _house(song: Song) -> None:
     rng, sr = song.rng, song.sr
     _arrangement(song, ["drop", "drop", "breakdown", "build"])
     chords = _harmony(song, str(rng.choice(["minor", "major", "dorian"])), str(rng.choice(["minor", "major"])), 1)
-    _drum_hits(song, "kick4", "kick", ins.kick(sr, 140, 50, 0.03, 0.15, 0.3, rng=rng), [0, 4, 8, 12])
+    _drum_hits(song, "kick4", "kick", ins.kick(sr, 140, 50, 0.03, 0.15, rng.uniform(0.6, 1.0), rng=rng), [0, 4, 8, 12])
     _drum_hits(song, "snare", "clap", ins.clap(sr, rng=rng), [4, 12], gain=0.8)
     _drum_hits(song, "hats", "open_hat", ins.hat(sr, 0.12, 0.5, rng=rng), [2, 6, 10, 14], gain=0.5)
-    if rng.random() < 0.6:
-        _drum_hits(song, "hats", "hats", ins.hat(sr, 0.02, 0.3, rng=rng), list(range(0, 16)), gain=0.2, velocity_spread=0.5)
+    _drum_hits(song, "hats", "hats", ins.hat(sr, 0.02, 0.3, rng=rng), list(range(0, 16, 1 if rng.random() < 0.5 else 2)),
+               gain=0.3, velocity_spread=0.6)
     organ = rng.random() < 0.5
     song.params["stab"] = "organ" if organ else "piano"
     stab = ((lambda f, n: ins.additive(f, n, sr, [1, 1, 0.5, 0.6, 0, 0.4], 2.0, 0.0) * ins.envelope(n, sr, 0.005, 0.2, 0.5, 0.02))
             if organ else (lambda f, n: ins.additive(f, n, sr, [1, 0.6, 0.3, 0.15], 0.4, 0.7, 1e-4)))
-    pattern = [(2, 1.5), (6, 1.5), (10, 1.5), (14, 1.5)] if rng.random() < 0.5 else [(0, 2), (3, 2), (6, 2), (10, 2), (13, 2)]
+    pattern = [(2, 1.5), (6, 1.5), (10, 1.5), (14, 1.5)] if rng.random() < 0.7 else [(0, 2), (3, 2), (6, 2), (10, 2), (13, 2)]
     _chord_track(song, "stabs", chords, stab, pattern, gain=1.0, octave=1)
     notes = [(bar, s, 1.5, chords[bar % 4][0] - 12) for bar in song.bars("bass") for s in (2, 6, 10, 14)]
     _bass_line(song, "bass", notes, "saw", decay=0.2)
-    song.params["mix"] = {"kick": 0, "clap": -5, "open_hat": -10, "hats": -16, "stabs": -4, "bass": -4}
+    song.params["mix"] = {"kick": 0, "clap": -5, "open_hat": -9, "hats": -10, "stabs": -10, "bass": -7}
     song.params["sidechain"] = (0.4, 0.12)
 
 
@@ -558,7 +567,7 @@ def _master(song: Song) -> np.ndarray:
     if "sidechain" in p:
         song.track("_probe")
         duck = _sidechain(song, *p["sidechain"])
-    drums = {"kick", "snare", "clap", "ghost", "hats", "open_hat"}
+    drums = {"kick", "snare", "clap", "ghost", "hats", "open_hat", "ride"}
     out = np.zeros(length, np.float32)
     for name, track in song.tracks.items():
         level = p["mix"].get(name, -10) + mix_jitter[name]
@@ -573,9 +582,21 @@ def _master(song: Song) -> np.ndarray:
     elif song.genre != "noise":
         out = ins.reverb(out, rng.uniform(0.6, 1.5), rng.uniform(0.05, 0.2), sr, rng)
     out = out[: song.n]
-    tilt = float(rng.uniform(-2.0, 2.0))
-    brightness = float(p.get("master_lowpass", rng.uniform(5000, 10000)))
-    out = ins.tilt_eq(out, sr, tilt, lowpass_hz=min(brightness, 0.45 * sr))
+    if song.genre != "lofi" and rng.random() < 0.25:  # a dusty master is not only lo-fi's
+        song.tracks = {}
+        _texture(song, "dust", "crackle", 1.0)
+        level = 20 * np.log10(np.sqrt(np.mean(out ** 2)) + 1e-9) - rng.uniform(14, 24)
+        out = out + ins.normalise_rms(song.tracks["dust"][: song.n], float(level))
+        p["master_lowpass"] = float(np.exp(rng.uniform(np.log(2500), np.log(6000))))
+        p["dusty_master"] = True
+    tilt = float(rng.uniform(-4.0, 4.0))
+    default_lowpass = np.exp(rng.uniform(np.log(3000), np.log(11000)))
+    brightness = float(p.get("master_lowpass", default_lowpass))
+    eq_bands = [(float(np.exp(rng.uniform(np.log(60), np.log(8000)))), float(rng.uniform(-9, 9)),
+                 float(rng.uniform(0.5, 2.0))) for _ in range(3)]
+    out = ins.tilt_eq(out, sr, tilt, lowpass_hz=min(brightness, 0.45 * sr), bands=eq_bands,
+                      highpass_hz=float(np.exp(rng.uniform(np.log(20), np.log(200)))))
+    p["master_eq_bands"] = [[round(f, 1), round(g, 2), round(w, 2)] for f, g, w in eq_bands]
     loudness = float(rng.uniform(-22, -12))
     out = ins.normalise_rms(out, loudness)
     out = np.tanh(out * 1.2) / 1.2

@@ -1,0 +1,44 @@
+"""Shared fixtures: every test makes its own audio; nothing is downloaded."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from lildata_utils import synth  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write_song(path: Path, genre: str, index: int, seconds: float, sample_rate: int, seed: int = 0) -> Path:
+    """A synthesised song written as a 16-bit WAV (or any format soundfile writes)."""
+    audio, _ = synth.make_song(genre, seed=seed, index=index, seconds=seconds, sample_rate=sample_rate)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(path, audio, sample_rate)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_raw(tmp_path_factory) -> Path:
+    """RAW_DIR with 3 genres x 6 songs of 4 s at 8 kHz (the tiny preset's rate)."""
+    root = tmp_path_factory.mktemp("raw")
+    for genre in ("house", "lofi", "noise"):
+        for index in range(6):
+            write_song(root / genre / f"{genre}_{index:03d}.wav", genre, index, 4.0, 8000)
+    return root
+
+
+@pytest.fixture(scope="session")
+def music_clips() -> list[np.ndarray]:
+    """Four 5-second music clips at 22050 Hz, of four genres."""
+    clips = []
+    for genre in ("lofi", "house", "future_bass", "liquid_dnb"):
+        audio, _ = synth.make_song(genre, seed=3, index=0, seconds=12.0, sample_rate=22050)
+        clips.append(audio[5 * 22050: 10 * 22050])
+    return clips
