@@ -16,6 +16,8 @@ from typing import Any
 
 __all__ = [
     "SpectrogramSettings",
+    "DatasetSize",
+    "DATASET_SIZES",
     "PRESETS",
     "get_preset",
     "settings_from_dict",
@@ -144,3 +146,31 @@ def get_preset(name: str) -> SpectrogramSettings:
         return PRESETS[name]
     except KeyError:
         raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}") from None
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetSize:
+    """How much built-in music a preset makes.
+
+    Attributes:
+        songs_per_genre: Songs per genre.
+        song_seconds: Length of each song in seconds.
+    """
+
+    songs_per_genre: int
+    song_seconds: float
+
+    def clips_per_genre(self, settings: SpectrogramSettings) -> int:
+        """Clips each genre gives at ``settings`` (before near-silent clips are dropped)."""
+        return self.songs_per_genre * int(self.song_seconds // settings.clip_seconds)
+
+
+DATASET_SIZES: dict[str, DatasetSize] = {
+    # about 9,750 clips of 5 s over 8 genres, as in the paper (8000/1000/750)
+    "paper": DatasetSize(songs_per_genre=61, song_seconds=100.0),
+    # 8 x 16 songs of 40 s: 1,024 clips, for a laptop CPU
+    "classroom": DatasetSize(songs_per_genre=16, song_seconds=40.0),
+    # 8 x 4 songs of 3 s: 96 one-second clips, for the tests
+    "tiny": DatasetSize(songs_per_genre=4, song_seconds=3.0),
+}
+"""The built-in dataset's size at each preset."""

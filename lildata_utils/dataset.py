@@ -36,7 +36,7 @@ import json
 import multiprocessing
 import os
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -101,6 +101,15 @@ class PrepareReport:
             "seconds_of_audio": round(self.seconds_of_audio, 3),
             "reused": self.reused,
         }
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of worker processes: forked on Linux (fast to start), unless
+    TensorFlow is loaded (its threads do not survive a fork), spawned elsewhere."""
+    import sys
+
+    method = "fork" if sys.platform == "linux" and "tensorflow" not in sys.modules else "spawn"
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
 
 
 def song_fraction(song: str) -> float:
@@ -207,9 +216,27 @@ def _save_shard(path: Path, clips: list[np.ndarray]) -> None:
             np.save(handle, np.stack(clips))
 
 
+def _write_record(path: Path, record: dict[str, Any], shard_writes: list[Future]) -> None:
+    """Write a song's record once its shards are on disk (or say why they are not)."""
+    failed = [f.exception() for f in shard_writes if f.exception() is not None]
+    if failed:
+        record.update(status="skipped", reason=f"could not write its spectrograms: {failed[0]}")
+        record.pop("shards", None)
+    _write_json(path, record)
+
+
 def _process_song(raw_dir: str, out_dir: str, song: str, label: str,
-                  settings_dict: dict[str, Any]) -> dict[str, Any]:
-    """Turn one song into shards and its song record (runs in a worker)."""
+                  settings_dict: dict[str, Any], writer: ThreadPoolExecutor | None = None) -> dict[str, Any]:
+    """Turn one song into shards and its song record.
+
+    Files are written by a single background thread, in order: the shards,
+    then the song record, so a record on disk always means whole shards.
+    With ``writer`` (one thread shared by the songs of an in-process run) the
+    writes may still be going on when this returns; the caller waits for the
+    writer before writing the manifest. Without it, this waits for its own.
+    """
+    own_writer = writer is None
+    writer = writer or ThreadPoolExecutor(max_workers=1)
     settings = settings_from_dict(settings_dict)
     path = Path(raw_dir) / song
     out = Path(out_dir)
@@ -221,6 +248,10 @@ def _process_song(raw_dir: str, out_dir: str, song: str, label: str,
     shards: list[dict[str, Any]] = []
     pending: list[np.ndarray] = []
     batch: list[np.ndarray] = []
+    # Shards are written while the next ones are computed; waiting for one
+    # write before queueing the next keeps at most two shards in memory.
+    writing: list[Future] = []
+    shard_writes: list[Future] = []
     try:
         info = audio_io.audio_info(path)
         if info.channels > 1:
@@ -238,7 +269,10 @@ def _process_song(raw_dir: str, out_dir: str, song: str, label: str,
             flush_batch()
             if pending:
                 name = f"{sid}-{len(shards):04d}.npy"
-                _save_shard(out / "specs" / name, pending)
+                if writing:
+                    writing.pop().result()
+                writing.append(writer.submit(_save_shard, out / "specs" / name, list(pending)))
+                shard_writes.append(writing[-1])
                 shards.append({"file": name, "clips": len(pending)})
                 pending.clear()
 
@@ -264,7 +298,10 @@ def _process_song(raw_dir: str, out_dir: str, song: str, label: str,
         record.update(status="skipped", reason=str(error))
     except Exception as error:  # report anything unexpected, file by file
         record.update(status="skipped", reason=f"unexpected error: {type(error).__name__}: {error}")
-    _write_json(out / "songs" / f"{sid}.json", record)
+    done = writer.submit(_write_record, out / "songs" / f"{sid}.json", record, shard_writes)
+    if own_writer:
+        writer.shutdown(wait=True)
+        done.result()
     return record
 
 
@@ -333,12 +370,15 @@ def prepare(raw_dir: str | Path, out_dir: str | Path, settings: SpectrogramSetti
     bar = tqdm(total=len(todo), desc="prepare", unit="song", disable=not progress)
     args = [(str(raw_dir), str(out_dir), song, label, settings.to_dict()) for song, label in todo]
     if jobs == 1:
-        for arg in args:
-            records[arg[2]] = _process_song(*arg)
-            bar.update()
+        writer = ThreadPoolExecutor(max_workers=1)
+        try:
+            for arg in args:
+                records[arg[2]] = _process_song(*arg, writer=writer)
+                bar.update()
+        finally:
+            writer.shutdown(wait=True)
     else:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        with process_pool(jobs) as pool:
             futures = [pool.submit(_process_song, *arg) for arg in args]
             for future in as_completed(futures):
                 record = future.result()

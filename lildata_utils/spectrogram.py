@@ -20,6 +20,7 @@ __all__ = [
     "reference_amplitude",
     "magnitude",
     "magnitude_to_stored",
+    "unit_to_float16",
     "stored_to_magnitude",
     "audio_to_stored",
     "stored_to_audio",
@@ -47,11 +48,44 @@ def magnitude(audio: np.ndarray, settings: SpectrogramSettings) -> np.ndarray:
 
 
 def magnitude_to_stored(mag: np.ndarray, settings: SpectrogramSettings) -> np.ndarray:
-    """Magnitude to the stored form: dB, clipped, scaled to [0, 1], float16."""
+    """Magnitude to the stored form: dB, clipped, scaled to [0, 1], float16.
+
+    ``(20 log10(mag / ref) - floor) / (ceiling - floor)``, computed in place
+    on a float32 copy in as few passes as possible (this is on the hot path of
+    ``prepare``).
+    """
+    span = settings.ceiling_db - settings.floor_db
     floor_amplitude = reference_amplitude(settings) * 10.0 ** (settings.floor_db / 20.0)
-    decibels = 20.0 * np.log10(np.maximum(mag, floor_amplitude) / reference_amplitude(settings))
-    scaled = (decibels - settings.floor_db) / (settings.ceiling_db - settings.floor_db)
-    return np.clip(scaled, 0.0, 1.0).astype(np.float16)
+    # One copy into C order (librosa's STFT comes batch-fastest, Fortran order),
+    # then everything in place.
+    work = np.array(mag, dtype=np.float32, order="C", copy=True)
+    np.maximum(work, np.float32(floor_amplitude), out=work)
+    np.log10(work, out=work)
+    work *= np.float32(20.0 / span)
+    work -= np.float32((20.0 * np.log10(reference_amplitude(settings)) + settings.floor_db) / span)
+    np.clip(work, np.float32(0.0), np.float32(1.0), out=work)
+    return unit_to_float16(work)
+
+
+def unit_to_float16(values: np.ndarray) -> np.ndarray:
+    """float32 values in [0, 1] to float16, about twice as fast as ``astype``.
+
+    Rounds to nearest even exactly as ``astype(np.float16)`` does for every
+    value from 2**-14 up; the smaller ones (subnormal in float16, within
+    0.01 dB of the floor) become 0. Works on the bit patterns with integer
+    operations, which numpy vectorises, where its float16 cast does not.
+    """
+    values = np.ascontiguousarray(values, dtype=np.float32)
+    bits = values.view(np.uint32)
+    half = bits >> 13
+    half &= 1          # round half to even: add 0xFFF plus the bit that will become the last
+    half += bits
+    half += 0x0FFF
+    half >>= 13
+    half -= 112 << 10  # exponent bias 127 -> 15
+    out = half.astype(np.uint16)
+    out[values < 2.0 ** -14] = 0
+    return out.view(np.float16)
 
 
 def stored_to_magnitude(stored: np.ndarray, settings: SpectrogramSettings) -> np.ndarray:

@@ -16,9 +16,7 @@ Notebook: notebooks/01_data_prep.ipynb
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -28,6 +26,7 @@ from tqdm.auto import tqdm
 
 from . import instruments as ins
 from .audio import atomic_path, write_wav
+from .dataset import process_pool
 
 __all__ = ["GENRES", "GENRE_NOTES", "TEMPO_RANGES", "make_song", "make_dataset"]
 
@@ -712,7 +711,7 @@ def make_dataset(out_dir: str | Path, genres: list[str] | None = None, songs_per
             _write_song(*args)
             bar.update()
     else:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with process_pool(workers) as pool:
             for _ in pool.map(_write_song, *zip(*jobs_list)):
                 bar.update()
     bar.close()

@@ -76,3 +76,14 @@ def test_round_trip_on_music_reaches_minus_20_db(music_clips):
 def test_inversion_refuses_a_spectrogram_of_other_settings():
     with pytest.raises(ValueError, match="does not match"):
         spectrogram.stored_to_audio(np.zeros((128, 65)), config.get_preset("paper"))
+
+
+def test_fast_float16_matches_numpy_for_stored_values():
+    rng = np.random.default_rng(5)
+    values = np.concatenate([rng.random(200_000, dtype=np.float32), [0.0, 1.0, 0.5, 2.0 ** -14, 1e-7]]).astype(np.float32)
+    fast = spectrogram.unit_to_float16(values)
+    exact = values.astype(np.float16)
+    normal = values >= 2.0 ** -14
+    assert fast.dtype == np.float16
+    np.testing.assert_array_equal(fast.view(np.uint16)[normal], exact.view(np.uint16)[normal])
+    assert np.all(fast[~normal] == 0)
