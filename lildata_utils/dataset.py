@@ -18,12 +18,10 @@ clean run.
 
 Splits are by song, never by clip: each song's split comes from a stable
 hash of its path relative to ``RAW_DIR`` (80/10/10 by default), so adding
-songs never moves the ones already there. A label with at least three songs
-but no song hashed into validation or test gets its highest-hashed training
-songs moved there; this only ever moves a song from train to an evaluation
-split while the label has none, and a song in an evaluation split never moves
-into training because of songs added later, except back to the hash's own
-choice once the label has a song hashed there itself.
+songs never moves a song whose split came from its hash. A small label with
+no song hashed into validation or test lends its highest-hashed training song
+to that split; such a stand-in goes back to training once the label has a
+song hashed there, so no song ever moves from training into evaluation.
 
 Notebook: notebooks/01_data_prep.ipynb
 """
@@ -276,10 +274,8 @@ def _process_song(raw_dir: str, out_dir: str, song: str, label: str,
                 shards.append({"file": name, "clips": len(pending)})
                 pending.clear()
 
-        n_total = 0
         for start, clip in audio_io.iter_clips(path, settings.sample_rate, settings.clip_samples,
                                                settings.silence_db):
-            n_total += 1
             starts.append(start)
             batch.append(clip)
             if len(batch) >= _STFT_BATCH:

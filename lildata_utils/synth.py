@@ -90,10 +90,15 @@ class Song:
         self.n_bars = int(np.ceil(self.seconds / (16 * self.step_s))) + 1
         self.sections: list[str] = []
 
+    @property
+    def buffer_length(self) -> int:
+        """Samples in each track's buffer: the song and room for tails."""
+        return self.n + 4 * self.sr
+
     def track(self, name: str) -> np.ndarray:
         """The buffer of a track (made on first use, with room for tails)."""
         if name not in self.tracks:
-            self.tracks[name] = np.zeros(self.n + 4 * self.sr, np.float32)
+            self.tracks[name] = np.zeros(self.buffer_length, np.float32)
         return self.tracks[name]
 
     def at(self, bar: int, step: float) -> int:
@@ -259,8 +264,7 @@ def _riser(song: Song, name: str = "fx") -> None:
 
 def _sidechain(song: Song, depth: float, release: float, beats: int = 4) -> np.ndarray:
     """A gain curve that ducks on every beat (as if keyed by the kick)."""
-    n = len(song.track("_probe"))
-    del song.tracks["_probe"]
+    n = song.buffer_length
     gain = np.ones(n, np.float32)
     beat = int(4 * song.step_s * song.sr)
     t = np.arange(beat) / song.sr
@@ -564,7 +568,6 @@ def _master(song: Song) -> np.ndarray:
     length = len(next(iter(song.tracks.values())))
     duck = None
     if "sidechain" in p:
-        song.track("_probe")
         duck = _sidechain(song, *p["sidechain"])
     drums = {"kick", "snare", "clap", "ghost", "hats", "open_hat", "ride"}
     out = np.zeros(length, np.float32)
