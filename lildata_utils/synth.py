@@ -670,13 +670,24 @@ def _write_song(out_dir: str, genre: str, seed: int, index: int, seconds: float,
     return str(path)
 
 
+def _is_made(path: Path, seed: int, seconds: float, sample_rate: int) -> bool:
+    """Whether a song is already there, whole, made with the same settings."""
+    try:
+        params = json.loads(path.with_suffix(".json").read_text())
+    except (OSError, ValueError):
+        return False
+    return path.exists() and (params.get("seed"), params.get("seconds"), params.get("sample_rate")) == (
+        seed, round(float(seconds), 4), sample_rate)
+
+
 def make_dataset(out_dir: str | Path, genres: list[str] | None = None, songs_per_genre: int = 10,
                  seconds: float = 60.0, seed: int = 0, jobs: int | None = None,
                  sample_rate: int = 22050, progress: bool = True) -> list[Path]:
     """Write a folder of songs, ``OUT_DIR/<genre>/<genre>_<NNN>.wav`` plus JSON.
 
-    Songs already there (WAV and JSON both present) are kept, so an
-    interrupted run can simply be started again.
+    Songs already there, made with the same seed, length and rate (WAV and
+    JSON both present), are kept, so an interrupted run can simply be started
+    again; others are made anew.
 
     Args:
         out_dir: Where to write (ready for ``lildata prepare``).
@@ -705,7 +716,7 @@ def make_dataset(out_dir: str | Path, genres: list[str] | None = None, songs_per
         for index in range(songs_per_genre):
             path = out_dir / genre / f"{genre}_{index:03d}.wav"
             paths.append(path)
-            if not (path.exists() and path.with_suffix(".json").exists()):
+            if not _is_made(path, seed, seconds, sample_rate):
                 jobs_list.append((str(out_dir), genre, seed, index, seconds, sample_rate))
     workers = max(1, min(jobs or os.cpu_count() or 1, len(jobs_list) or 1))
     bar = tqdm(total=len(jobs_list), desc="synth", unit="song", disable=not progress)

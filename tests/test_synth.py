@@ -106,3 +106,13 @@ def test_average_spectrum_does_not_give_the_genre_away(tmp_path):
 def test_unknown_genre_is_a_clear_error(tmp_path, capsys):
     assert cli.main(["synth", str(tmp_path), "--genres", "polka", "--quiet"]) != 0
     assert "unknown genre" in capsys.readouterr().err
+
+
+def test_a_second_run_keeps_finished_songs_and_remakes_changed_ones(tmp_path):
+    first = synth.make_dataset(tmp_path, genres=["house"], songs_per_genre=2, seconds=2.0, jobs=1, progress=False)
+    stamp = first[0].stat().st_mtime_ns
+    first[1].unlink()  # as if the run had been killed before this song
+    synth.make_dataset(tmp_path, genres=["house"], songs_per_genre=2, seconds=2.0, jobs=1, progress=False)
+    assert first[0].stat().st_mtime_ns == stamp and first[1].exists()
+    synth.make_dataset(tmp_path, genres=["house"], songs_per_genre=2, seconds=3.0, jobs=1, progress=False)
+    assert sf.info(first[0]).frames == 3 * 22050
