@@ -81,8 +81,8 @@ def write_report(data_dir: Path, out_dir: Path, executed: list[Path] = ()) -> Pa
     (out_dir / "audio").mkdir(parents=True, exist_ok=True)
     rows = []
     for label in data.labels:
-        clip = next(c for c in data.clips if c.label == label and c.split == "test") if any(
-            c.label == label and c.split == "test" for c in data.clips) else next(c for c in data.clips if c.label == label)
+        # a test clip where the label has one (a song no model trained on), else its first clip
+        clip = min(data.select(None, [label]), key=lambda c: (c.split != "test", c.clip))
         stored = data.spectrogram(clip.clip)
         original = audio.load_audio(Path(data.config["raw_dir"]) / clip.song, settings.sample_rate,
                                     clip.start_s, settings.clip_seconds)
