@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -88,6 +89,116 @@ def _cmd_invert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_train(args: argparse.Namespace) -> int:
+    from .dataset import DatasetError
+    from .training import train, train_preset
+
+    try:
+        from .dataset import PreparedDataset
+
+        preset = PreparedDataset(args.data_dir).settings.name
+        changes = {k: v for k, v in {
+            "model": args.model, "labels": tuple(args.labels.split(",")) if args.labels else None,
+            "epochs": args.epochs, "batch_size": args.batch_size, "split_by": args.split_by, "seed": args.seed,
+            "strategy": args.strategy, "learning_rate": args.learning_rate, "augment": args.augment or None,
+            "resnet_weights": args.resnet_weights, "image_size": args.image_size}.items() if v is not None}
+        settings = train_preset(preset if preset in ("paper", "classroom", "tiny") else "paper", **changes)
+        metrics = train(args.data_dir, args.run_dir, settings, resume=args.resume, verbose=0 if args.quiet else 2)
+    except (DatasetError, ValueError, FileExistsError, FileNotFoundError) as error:
+        return _fail(str(error))
+    print(f"{metrics['model']}: test accuracy {metrics['test_accuracy']:.1%} per clip, "
+          f"{metrics['test_song_accuracy']:.1%} per song ({metrics['n_test']} clips, split by {metrics['split_by']}; "
+          f"{metrics['epochs_run']} epochs) -> {args.run_dir}")
+    if "leaky" in metrics:
+        print(f"note: {metrics['leaky']}")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from .dataset import DatasetError
+    from .training import evaluate
+
+    try:
+        metrics = evaluate(args.model, args.data_dir, args.split)
+    except (DatasetError, ValueError, FileNotFoundError) as error:
+        return _fail(str(error))
+    if args.json:
+        print(json.dumps(metrics, indent=2))
+        return 0
+    print(f"{args.split}: {metrics['test_accuracy']:.1%} of {metrics['n_clips']} clips, "
+          f"{metrics['test_song_accuracy']:.1%} of {metrics['n_songs']} songs (split by {metrics['split_by']})")
+    for label, accuracy in metrics["per_label_accuracy"].items():
+        print(f"  {label:<14}{'-' if accuracy is None else f'{accuracy:.1%}':>8}")
+    return 0
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    from .audio import AudioError
+    from .training import predict_file
+
+    try:
+        result = predict_file(args.model, args.audio_file)
+    except (AudioError, FileNotFoundError) as error:
+        return _fail(f"{args.audio_file}: {error}" if str(args.audio_file) not in str(error) else str(error))
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    labels = result["labels"]
+    print(f"{'start (s)':>9}  " + "".join(f"{label[:10]:>11}" for label in labels) + "   genre")
+    for clip in result["clips"]:
+        print(f"{clip['start_s']:>9.1f}  " + "".join(f"{p:>11.2f}" for p in clip["probabilities"]) + f"   {clip['genre']}")
+    print(f"{'song':>9}  " + "".join(f"{p:>11.2f}" for p in result["song_probabilities"]) + f"   {result['song_genre']}")
+    return 0
+
+
+def _cmd_transfer(args: argparse.Namespace) -> int:
+    from .audio import AudioError
+    from .config import get_preset, settings_from_dict
+    from .dataset import DatasetError, PreparedDataset
+    from .training import load_run
+    from .transfer import genre_transfer, load_sound_clip, transfer_settings
+
+    try:
+        net, _, run_dir = args.net.partition(":")
+        if net == "lildata" and not run_dir:
+            return _fail("--net lildata needs a trained run: --net lildata:RUN_DIR")
+        classifier, config = load_run(run_dir) if net == "lildata" else (None, None)
+        judge = load_run(args.judge) if args.judge else None
+        data = PreparedDataset(args.data) if args.data else None
+        if data is not None:
+            settings = data.settings
+        elif config is not None:
+            settings = settings_from_dict(config["data_settings"])
+        elif judge is not None:
+            settings = settings_from_dict(judge[1]["data_settings"])
+        else:
+            settings = get_preset(args.preset)
+        for name, run in (("--net", config), ("--judge", judge[1] if judge else None)):
+            if run is not None and settings_from_dict(run["data_settings"]).shape != settings.shape:
+                return _fail(f"the model of {name} was trained on spectrograms of another shape than {settings.shape}")
+        if judge is not None:
+            judge[1]["run_dir"] = str(args.judge)
+        content = load_sound_clip(args.content, settings, data, args.content_offset)
+        style = load_sound_clip(args.style, settings, data, args.style_offset)
+        transfer = transfer_settings(net, iterations=args.iterations, alpha=args.alpha, beta=args.beta,
+                                     vgg_weights=args.vgg_weights, learning_rate=args.learning_rate)
+        outcome = genre_transfer(content, style, settings, transfer, args.out_dir, classifier=classifier,
+                                 judge=judge, style_genre=args.style_genre)
+    except (AudioError, DatasetError, ValueError, FileNotFoundError, IndexError) as error:
+        return _fail(str(error))
+    distance = outcome["log_spectral_distance_db"]
+    print(f"{net}: {transfer.iterations} iterations in {outcome['seconds']:.0f} s; loss "
+          f"{outcome['losses']['start']['total']:.4g} -> {outcome['losses']['end']['total']:.4g}")
+    print(f"log-spectral distance: result to content {distance['result_to_content']:.1f} dB, to style "
+          f"{distance['result_to_style']:.1f} dB (content to style {distance['content_to_style']:.1f} dB)")
+    if "judge" in outcome:
+        p = outcome["judge"]["probability"]
+        print(f"judged P({outcome['judge']['style_genre']}): content {p['content']:.2f}, control {p['control']:.2f}, "
+              f"result {p['result']:.2f}")
+    print(f"wrote {args.out_dir}/content.wav, style.wav, control.wav, result.wav, spectrograms.png, outcome.json")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``lildata`` command."""
     parser = argparse.ArgumentParser(prog="lildata", description="Deep learning on music audio: the Lil Data course.")
@@ -123,11 +234,61 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--iterations", type=int, default=None)
     p.add_argument("out_wav", type=Path)
     p.set_defaults(func=_cmd_invert)
+
+    p = sub.add_parser("train", help="train a genre classifier (Lil Data, softmax baseline or ResNet50)")
+    p.add_argument("data_dir", type=Path)
+    p.add_argument("run_dir", type=Path)
+    p.add_argument("--model", choices=["lildata", "softmax", "resnet50"], default="lildata")
+    p.add_argument("--labels", help="comma-separated genres (default: all in the dataset)")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--learning-rate", type=float)
+    p.add_argument("--split-by", choices=["song", "chunk"], help="song (honest, default) or chunk (leaky)")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last epoch")
+    p.add_argument("--strategy", choices=["auto", "default", "mirrored", "tpu", "multiworker"])
+    p.add_argument("--augment", action="store_true", help="SpecAugment in front of Lil Data")
+    p.add_argument("--resnet-weights", help="auto, imagenet, none or a weights file (ResNet50)")
+    p.add_argument("--image-size", type=int, help="ResNet50 input side in pixels (0: the spectrogram's)")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("evaluate", help="judge a trained classifier on a split of a prepared dataset")
+    p.add_argument("model", type=Path, help="a run folder or its model.keras")
+    p.add_argument("data_dir", type=Path)
+    p.add_argument("--split", choices=["train", "val", "test"], default="test")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("predict", help="genre probabilities for every clip of an audio file")
+    p.add_argument("model", type=Path, help="a run folder or its model.keras")
+    p.add_argument("audio_file", type=Path)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_predict)
+
+    p = sub.add_parser("transfer", help="neural genre transfer: the content of one clip in the style of another")
+    p.add_argument("--content", required=True, help="an audio file, or a clip number with --data")
+    p.add_argument("--style", required=True, help="an audio file, or a clip number with --data")
+    p.add_argument("--net", default="vgg19", help="vgg19, lildata:RUN_DIR or random1d")
+    p.add_argument("--data", type=Path, help="a prepared dataset, to pick clips by number")
+    p.add_argument("--preset", default="paper", help="spectrogram settings for audio files (default: paper)")
+    p.add_argument("--content-offset", type=float, default=0.0, help="seconds into the content file")
+    p.add_argument("--style-offset", type=float, default=0.0, help="seconds into the style file")
+    p.add_argument("--iterations", type=int)
+    p.add_argument("--alpha", type=float, help="content weight")
+    p.add_argument("--beta", type=float, help="style weight")
+    p.add_argument("--learning-rate", type=float)
+    p.add_argument("--vgg-weights", help="auto, imagenet, none or a weights file")
+    p.add_argument("--judge", type=Path, help="a classifier run, to judge the genre shift")
+    p.add_argument("--style-genre", help="the genre to judge by (default: the style clip's)")
+    p.add_argument("out_dir", type=Path)
+    p.set_defaults(func=_cmd_transfer)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the ``lildata`` command; returns the exit code."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     args = build_parser().parse_args(argv)
     return args.func(args)
 

@@ -10,7 +10,8 @@ import numpy as np
 
 from .config import SpectrogramSettings
 
-__all__ = ["plot_waveform", "plot_spectrogram", "plot_split_counts"]
+__all__ = ["plot_confusion", "plot_grad_cam", "plot_history", "plot_loss_curve", "plot_split_counts",
+           "plot_spectrogram", "plot_waveform"]
 
 
 def _axes(ax, figsize=(8, 3)):
@@ -77,4 +78,76 @@ def plot_split_counts(counts: dict[str, dict[str, int]], ax=None, title: str = "
     ax.set(ylabel="clips", title=title)
     ax.legend()
     ax.tick_params(axis="x", rotation=30)
+    return fig, ax
+
+
+def plot_confusion(confusion, labels: list[str], ax=None, title: str = "confusion (rows: true genre)"):
+    """A confusion matrix with counts in the cells.
+
+    Notebook: notebooks/02_classifier.ipynb
+    """
+    confusion = np.asarray(confusion)
+    fig, ax = _axes(ax, figsize=(1.0 + 0.6 * len(labels), 0.8 + 0.55 * len(labels)))
+    ax.imshow(confusion, cmap="Blues")
+    for (i, j), count in np.ndenumerate(confusion):
+        ax.text(j, i, str(count), ha="center", va="center",
+                color="white" if count > confusion.max() / 2 else "black", fontsize=8)
+    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set(xlabel="predicted", ylabel="true", title=title)
+    return fig, ax
+
+
+def plot_history(history: dict[str, list[float]], ax=None, title: str = "learning curves"):
+    """Training and validation loss and accuracy per epoch.
+
+    Args:
+        history: ``history.json`` of a run (``loss``, ``val_loss``, ``accuracy``, ``val_accuracy``).
+
+    Notebook: notebooks/02_classifier.ipynb
+    """
+    fig, ax = _axes(ax, figsize=(7, 3))
+    epochs = history.get("epoch") or list(range(1, len(history.get("loss", [])) + 1))
+    for key, style in (("loss", "-"), ("val_loss", "--")):
+        if key in history:
+            ax.plot(epochs, history[key], style, color="tab:red", label=key)
+    ax.set(xlabel="epoch", ylabel="loss", title=title)
+    twin = ax.twinx()
+    for key, style in (("accuracy", "-"), ("val_accuracy", "--")):
+        if key in history:
+            twin.plot(epochs, history[key], style, color="tab:blue", label=key)
+    twin.set(ylabel="accuracy", ylim=(0, 1.02))
+    lines = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+    ax.legend(lines, [line.get_label() for line in lines], loc="center right", fontsize=8)
+    return fig, ax
+
+
+def plot_loss_curve(losses: dict[str, list[float]], ax=None, title: str = "loss", log: bool = True):
+    """One line per named loss curve (for transfer and generation).
+
+    Notebook: notebooks/04_genre_transfer.ipynb
+    """
+    fig, ax = _axes(ax, figsize=(6, 3))
+    for name, values in losses.items():
+        ax.plot(np.arange(1, len(values) + 1), values, label=name)
+    ax.set(xlabel="step", ylabel="loss", title=title)
+    if log:
+        ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    return fig, ax
+
+
+def plot_grad_cam(stored: np.ndarray, heatmap: np.ndarray, settings: SpectrogramSettings, ax=None,
+                  title: str | None = None, alpha: float = 0.45):
+    """A spectrogram in grey with a Grad-CAM heat map over it.
+
+    Args:
+        stored: ``(n_bins, n_frames)`` stored spectrogram.
+        heatmap: Same shape, in [0, 1] (:func:`lildata_utils.explain.grad_cam`).
+
+    Notebook: notebooks/02_classifier.ipynb
+    """
+    fig, ax = plot_spectrogram(stored, settings, ax=ax, title=title, colorbar=False, cmap="gray")
+    extent = (0, settings.clip_seconds, 0, settings.sample_rate / 2 / 1000)
+    ax.imshow(heatmap, origin="lower", aspect="auto", extent=extent, cmap="jet", alpha=alpha, vmin=0, vmax=1)
     return fig, ax

@@ -10,6 +10,7 @@ import pytest
 import soundfile as sf
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ["LILDATA_OFFLINE"] = "1"  # nothing in the tests downloads
 
 from lildata_utils import synth  # noqa: E402
 
@@ -42,3 +43,13 @@ def music_clips() -> list[np.ndarray]:
         audio, _ = synth.make_song(genre, seed=3, index=0, seconds=12.0, sample_rate=22050)
         clips.append(audio[5 * 22050: 10 * 22050])
     return clips
+
+
+@pytest.fixture(scope="session")
+def tiny_prepared(tiny_raw, tmp_path_factory) -> Path:
+    """``tiny_raw`` prepared at the tiny preset (1-second clips, 128 x 65)."""
+    from lildata_utils import config, dataset
+
+    out = tmp_path_factory.mktemp("prepared") / "tiny"
+    dataset.prepare(tiny_raw, out, config.get_preset("tiny"), jobs=1, progress=False, log=lambda line: None)
+    return out

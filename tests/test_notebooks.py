@@ -30,7 +30,8 @@ def test_notebook_is_committed_clean_with_a_parameters_cell(path):
 def test_notebook_runs_top_to_bottom_at_the_tiny_preset(path, tmp_path):
     papermill = pytest.importorskip("papermill")
     out = tmp_path / path.name
-    papermill.execute_notebook(str(path), str(out), parameters={"PRESET": "tiny", "DATA_ROOT": str(tmp_path / "data")},
+    papermill.execute_notebook(str(path), str(out), parameters={"PRESET": "tiny", "DATA_ROOT": str(tmp_path / "data"),
+                                                           "RUNS_ROOT": str(tmp_path / "runs")},
                                cwd=str(path.parent), progress_bar=False, kernel_name="python3")
     nb = json.loads(out.read_text())
     outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]

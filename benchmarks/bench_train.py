@@ -1,0 +1,98 @@
+"""Does the input pipeline hold Lil Data back, and does training memory grow with the dataset?
+
+    python benchmarks/bench_train.py [--clips 1000,4000] [--steps 40] [--work /tmp/lildata_bench]
+
+1. Makes a paper-preset (631 x 631) dataset of built-in songs on disk (reused on a second run).
+2. Speed: Lil Data training steps fed by ``pipeline.make_tf_dataset`` (memory maps on disk, shuffled)
+   against the same model fed from a tensor already in memory; examples per second after a warm-up.
+   Target: disk at least 90% of in memory.
+3. Memory: in a fresh process each, one epoch of ``training.train`` on the first N training clips
+   (N from ``--clips``) and the peak resident memory. Target: it does not grow with N.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+MEMORY_RUN = """
+import json, resource, sys
+import numpy as np
+from lildata_utils import dataset, models, pipeline
+import keras
+data = dataset.PreparedDataset(sys.argv[1])
+n = int(sys.argv[2])
+clips = np.array([c.clip for c in data.clips[:n]], np.int64)
+targets = np.array([data.labels.index(data.clips[i].label) for i in clips], np.int32)
+model = models.lil_data(data.settings.shape, len(data.labels))
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+model.fit(pipeline.make_tf_dataset(data, clips=clips, targets=targets, batch_size=32), epochs=1, verbose=0,
+          shuffle=False)
+print(json.dumps({"clips": n, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def make_data(work: Path, clips: int) -> Path:
+    from lildata_utils import config, dataset, synth
+
+    settings = config.get_preset("paper")
+    songs = -(-clips // (8 * 20))  # 100-second songs give 20 clips
+    raw, out = work / "raw", work / "prepared"
+    synth.make_dataset(raw, songs_per_genre=songs, seconds=100, sample_rate=settings.sample_rate, progress=True)
+    dataset.prepare(raw, out, settings, progress=True)
+    return out
+
+
+def speed(data_dir: Path, steps: int, batch: int = 32) -> dict[str, float]:
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from lildata_utils import dataset, models, pipeline
+
+    data = dataset.PreparedDataset(data_dir)
+    keras.utils.set_random_seed(0)
+    model = models.lil_data(data.settings.shape, len(data.labels))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    disk = pipeline.make_tf_dataset(data, "train", batch_size=batch, repeat=True)
+    in_memory = np.stack([data.spectrogram(c.clip) for c in data.clips[:batch * 4]]).astype(np.float32)[..., None]
+    labels = np.zeros(len(in_memory), np.int32)
+    memory = tf.data.Dataset.from_tensors((in_memory[:batch], labels[:batch])).repeat()
+    rates = {}
+    for name, stream in (("disk", disk), ("memory", memory), ("disk again", disk), ("memory again", memory)):
+        model.fit(stream, steps_per_epoch=5, epochs=1, verbose=0)  # warm up
+        start = time.perf_counter()
+        model.fit(stream, steps_per_epoch=steps, epochs=1, verbose=0)
+        rates[name] = steps * batch / (time.perf_counter() - start)
+    return {"disk": max(rates["disk"], rates["disk again"]), "memory": max(rates["memory"], rates["memory again"])}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clips", default="1000,4000")
+    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/lildata_bench"))
+    args = parser.parse_args()
+    sizes = [int(n) for n in args.clips.split(",")]
+    data_dir = make_data(args.work, max(sizes))
+    rates = speed(data_dir, args.steps)
+    print(f"Lil Data at 631 x 631, batch 32: {rates['disk']:.1f} examples/s from disk, "
+          f"{rates['memory']:.1f} from memory: {rates['disk'] / rates['memory']:.0%}")
+    script = args.work / "memory_run.py"
+    script.write_text(MEMORY_RUN)
+    for n in sizes:
+        out = subprocess.run([sys.executable, str(script), str(data_dir), str(n)], capture_output=True, text=True,
+                             check=True)
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"one epoch on {n} clips: peak memory {result['peak_mib']:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

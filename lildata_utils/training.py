@@ -1,0 +1,472 @@
+"""Training and judging the genre classifiers, the way ``lildata train`` does it.
+
+A run folder holds everything a run made::
+
+    RUN_DIR/model.keras      the model with the lowest validation loss
+    RUN_DIR/config.json      data settings, training settings, labels, split
+    RUN_DIR/history.json     loss and accuracy per epoch
+    RUN_DIR/metrics.json     test accuracy per clip and per song, confusion matrix ...
+    RUN_DIR/confusion.png, RUN_DIR/curves.png
+    RUN_DIR/backup/          the last epoch's state while training (for --resume)
+
+Notebook: notebooks/02_classifier.ipynb
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .audio import atomic_path
+from .dataset import SPLITS, PreparedDataset
+
+__all__ = ["STRATEGIES", "TRAIN_PRESETS", "TrainSettings", "clip_predictions", "evaluate", "get_strategy", "load_run", "most_confused",
+           "predict_file", "predict_stored", "split_clips", "train", "train_preset"]
+
+STRATEGIES = ("auto", "default", "mirrored", "tpu", "multiworker")
+
+_DEFAULT_RATE = {"lildata": 1e-3, "softmax": 1e-2, "resnet50": 1e-3}
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """How a classifier is trained.
+
+    Attributes:
+        model: ``lildata``, ``softmax`` or ``resnet50``.
+        labels: The genres to tell apart, in index order (``None``: all).
+        epochs: Most epochs (early stopping may end sooner).
+        batch_size: Clips per batch, over all replicas.
+        split_by: ``song`` (the honest split of the prepared dataset) or
+            ``chunk`` (clips shuffled at random: the leaky split, for the lesson).
+        seed: Seed of weights, shuffling and the chunk split.
+        learning_rate: Adam's rate (``None``: 1e-3, or 1e-2 for the softmax).
+        patience: Epochs without a better validation loss before stopping.
+        strategy: One of :data:`STRATEGIES`.
+        augment: SpecAugment in front of the network (ResNet50 always has it).
+        resnet_weights: ``auto``, ``imagenet``, ``none`` or a weights file.
+        image_size: ResNet50's input side in pixels.
+    """
+
+    model: str = "lildata"
+    labels: tuple[str, ...] | None = None
+    epochs: int = 20
+    batch_size: int = 32
+    split_by: str = "song"
+    seed: int = 0
+    learning_rate: float | None = None
+    patience: int = 4
+    strategy: str = "auto"
+    augment: bool = False
+    resnet_weights: str = "auto"
+    image_size: int = 224
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def rate(self) -> float:
+        """The learning rate used."""
+        return self.learning_rate or _DEFAULT_RATE.get(self.model, 1e-3)
+
+
+TRAIN_PRESETS = {
+    "paper": TrainSettings(epochs=20, image_size=224),
+    "classroom": TrainSettings(epochs=20, image_size=112),
+    "tiny": TrainSettings(epochs=3, batch_size=16, patience=2, image_size=32),
+}
+"""Training settings that suit each spectrogram preset (epochs, ResNet50 input size)."""
+
+
+def train_preset(preset: str, **changes) -> TrainSettings:
+    """The training settings of a preset, with changes.
+
+    Notebook: notebooks/02_classifier.ipynb
+    """
+    return replace(TRAIN_PRESETS[preset], **changes)
+
+
+def split_clips(data: PreparedDataset, labels: list[str], split_by: str = "song",
+                seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Clip numbers and label indices of each split.
+
+    ``song`` uses the prepared dataset's split, made by song, so no song has
+    clips on both sides. ``chunk`` shuffles all clips and cuts them 80/10/10,
+    so clips of one song land in train and test: the leak that makes many
+    published genre accuracies look better than they are.
+
+    Returns:
+        ``{"train": (clips, targets), "val": ..., "test": ...}``.
+
+    Notebook: notebooks/02_classifier.ipynb
+    """
+    index = {label: i for i, label in enumerate(labels)}
+    chosen = data.select(None, labels)
+    if split_by == "song":
+        return {s: (np.array([c.clip for c in chosen if c.split == s], np.int64),
+                    np.array([index[c.label] for c in chosen if c.split == s], np.int32)) for s in SPLITS}
+    if split_by != "chunk":
+        raise ValueError(f"split_by must be 'song' or 'chunk', not {split_by!r}")
+    order = np.random.default_rng(seed).permutation(len(chosen))
+    clips = np.array([chosen[i].clip for i in order], np.int64)
+    targets = np.array([index[chosen[i].label] for i in order], np.int32)
+    n_train, n_val = int(0.8 * len(clips)), int(0.1 * len(clips))
+    cuts = {"train": slice(0, n_train), "val": slice(n_train, n_train + n_val), "test": slice(n_train + n_val, None)}
+    return {s: (clips[c], targets[c]) for s, c in cuts.items()}
+
+
+def get_strategy(name: str = "auto"):
+    """A ``tf.distribute`` strategy by name.
+
+    ``auto`` picks a TPU strategy on a TPU runtime, ``MirroredStrategy`` when
+    there are several GPUs, and the default (one device) otherwise.
+    ``multiworker`` reads the cluster from ``TF_CONFIG``. The same training
+    code runs under each.
+
+    Notebook: notebooks/02_classifier.ipynb
+    """
+    import tensorflow as tf
+
+    if name not in STRATEGIES:
+        raise ValueError(f"unknown strategy {name!r}: choose one of {', '.join(STRATEGIES)}")
+    if name == "auto":
+        if os.environ.get("TPU_NAME") or os.environ.get("COLAB_TPU_ADDR") or Path("/dev/accel0").exists():
+            name = "tpu"
+        elif len(tf.config.list_logical_devices("GPU")) > 1:
+            name = "mirrored"
+        else:
+            name = "default"
+    if name == "tpu":
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
+        tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+        return tf.distribute.TPUStrategy(resolver)
+    if name == "mirrored":
+        devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+        return tf.distribute.MirroredStrategy([d.name for d in devices])
+    if name == "multiworker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    return tf.distribute.get_strategy()
+
+
+def _write_json(path: Path, data: Any) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+def _build(settings: TrainSettings, data: PreparedDataset, labels: list[str], train_clips: np.ndarray):
+    import keras
+
+    from . import models
+    from .baseline import average_spectrum
+
+    shape = data.settings.shape
+    if settings.model == "softmax":
+        spectra = np.stack([average_spectrum(data.spectrogram(int(c))) for c in train_clips])
+        model = models.softmax_baseline(shape, len(labels), mean=spectra.mean(0), variance=spectra.var(0))
+    elif settings.model == "resnet50":
+        size = None if settings.image_size in (0, None) else (settings.image_size, settings.image_size)
+        model = models.resnet50(shape, len(labels), weights=settings.resnet_weights, image_size=size)
+    else:
+        model = models.build_model(settings.model, shape, len(labels), augment=settings.augment)
+    model.compile(optimizer=keras.optimizers.Adam(settings.rate), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def _callbacks(run_dir: Path, settings: TrainSettings, best_so_far: float):
+    import keras
+
+    class BestCheckpoint(keras.callbacks.Callback):
+        """Save the model whenever the validation loss improves (atomically)."""
+
+        def __init__(self, best: float):
+            super().__init__()
+            self.best = best
+
+        def on_epoch_end(self, epoch, logs=None):
+            loss = (logs or {}).get("val_loss", np.inf)
+            if loss < self.best:
+                self.best = loss
+                tmp = run_dir / f".model.{os.getpid()}.tmp.keras"
+                self.model.save(tmp)
+                os.replace(tmp, run_dir / "model.keras")
+
+    return [
+        keras.callbacks.BackupAndRestore(str(run_dir / "backup"), double_checkpoint=True),
+        keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
+        BestCheckpoint(best_so_far),
+        keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings.patience),
+    ]
+
+
+def _read_history(run_dir: Path) -> dict[str, list[float]]:
+    path = run_dir / "history.csv"
+    if not path.exists():
+        return {}
+    rows: dict[int, dict[str, str]] = {}
+    with open(path, newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row.get("epoch", "").isdigit():
+                rows[int(row["epoch"])] = row  # a resumed epoch replaces the interrupted one
+    keys = [k for k in next(iter(rows.values()), {}) if k != "epoch"]
+    ordered = [rows[e] for e in sorted(rows)]
+    return {"epoch": [int(r["epoch"]) + 1 for r in ordered], **{k: [float(r[k]) for r in ordered] for k in keys}}
+
+
+def train(data_dir: str | Path, run_dir: str | Path, settings: TrainSettings = TrainSettings(),
+          resume: bool = False, verbose: int = 2, callbacks: list | None = None) -> dict[str, Any]:
+    """Train a classifier, keep its best epoch, judge it on the test split.
+
+    Args:
+        data_dir: A prepared dataset.
+        run_dir: Where the run's files go (see the module docstring).
+        settings: Training settings. With ``resume`` those saved in the run
+            folder are used instead.
+        resume: Continue an interrupted run from its last finished epoch.
+        verbose: Keras' verbosity (0 silent, 2 one line per epoch).
+        callbacks: More Keras callbacks.
+
+    Returns:
+        The metrics written to ``metrics.json``.
+
+    Raises:
+        FileExistsError: ``run_dir`` holds a finished or started run and
+            ``resume`` is false.
+
+    Notebook: notebooks/02_classifier.ipynb
+    """
+    import keras
+
+    run_dir = Path(run_dir)
+    data = PreparedDataset(data_dir)
+    saved = run_dir / "config.json"
+    if saved.exists() and not resume:
+        raise FileExistsError(f"{run_dir} already holds a run: resume it (--resume) or choose a new folder")
+    if resume and saved.exists():
+        config = json.loads(saved.read_text())
+        settings = TrainSettings(**{**config["training"], "labels": tuple(config["labels"])})
+        if (run_dir / "metrics.json").exists() and not (run_dir / "backup").exists():
+            print(f"{run_dir}: this run had already finished")
+            return json.loads((run_dir / "metrics.json").read_text())
+    labels = list(settings.labels) if settings.labels else data.labels
+    missing = [label for label in labels if label not in data.labels]
+    if missing:
+        raise ValueError(f"labels {missing} are not in {data_dir} (it has {', '.join(data.labels)})")
+    settings = replace(settings, labels=tuple(labels))
+    run_dir.mkdir(parents=True, exist_ok=True)
+    splits = split_clips(data, labels, settings.split_by, settings.seed)
+    for name, (clips, _) in splits.items():
+        if len(clips) == 0:
+            raise ValueError(f"the {name} split has no clips for labels {labels}: add songs")
+
+    keras.utils.set_random_seed(settings.seed)
+    strategy = get_strategy(settings.strategy)
+    with strategy.scope():
+        model = _build(settings, data, labels, splits["train"][0])
+    config = {"data_dir": str(Path(data_dir).resolve()), "data_settings": data.settings.to_dict(),
+              "labels": labels, "training": {k: v for k, v in asdict(settings).items() if k not in ("labels", "extra")},
+              "strategy": type(strategy).__name__, "replicas": int(strategy.num_replicas_in_sync),
+              "weights": getattr(model, "weights_source", None), "parameters": int(model.count_params())}
+    _write_json(saved, config)
+
+    from .pipeline import make_tf_dataset
+
+    def stream(split: str, shuffle: bool):
+        clips, targets = splits[split]
+        return make_tf_dataset(data, batch_size=settings.batch_size, shuffle=shuffle, seed=settings.seed,
+                               clips=clips, targets=targets)
+
+    history = _read_history(run_dir)
+    best = min(history.get("val_loss", [np.inf]))
+    start = time.perf_counter()
+    model.fit(stream("train", True), validation_data=stream("val", False), epochs=settings.epochs,
+              shuffle=False, verbose=verbose, callbacks=_callbacks(run_dir, settings, best) + list(callbacks or []))
+    seconds = time.perf_counter() - start
+    history = _read_history(run_dir)
+    _write_json(run_dir / "history.json", history)
+    best_model = keras.saving.load_model(run_dir / "model.keras") if (run_dir / "model.keras").exists() else model
+    metrics = evaluate(best_model, data, "test", run_config=config)
+    metrics["train_accuracy"] = evaluate(best_model, data, "train", run_config=config)["test_accuracy"]
+    metrics["val_accuracy"] = evaluate(best_model, data, "val", run_config=config)["test_accuracy"]
+    metrics.update({"n_train": len(splits["train"][0]), "n_val": len(splits["val"][0]),
+                    "n_test": len(splits["test"][0]), "epochs_run": len(history.get("epoch", [])),
+                    "best_epoch": int(np.argmin(history["val_loss"])) + 1 if history.get("val_loss") else None,
+                    "model": settings.model, "seconds": round(seconds, 1), "replicas": config["replicas"]})
+    _write_json(run_dir / "metrics.json", metrics)
+    _save_figures(run_dir, history, metrics)
+    shutil.rmtree(run_dir / "backup", ignore_errors=True)
+    return metrics
+
+
+def _save_figures(run_dir: Path, history: dict, metrics: dict) -> None:
+    import matplotlib
+
+    if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .plots import plot_confusion, plot_history
+
+    for name, draw in (("confusion.png", lambda: plot_confusion(metrics["confusion_matrix"], metrics["labels"])),
+                       ("curves.png", lambda: plot_history(history))):
+        fig, _ = draw()
+        with atomic_path(run_dir / name) as tmp:
+            fig.savefig(tmp, format="png", dpi=90, bbox_inches="tight")
+        plt.close(fig)
+
+
+def load_run(run: str | Path):
+    """The model and ``config.json`` of a run folder (or of a ``model.keras`` inside one).
+
+    Notebook: notebooks/02_classifier.ipynb
+    """
+    import keras
+
+    from . import models  # noqa: F401  (registers the custom layers)
+
+    path = Path(run)
+    run_dir = path.parent if path.suffix == ".keras" else path
+    model_path = path if path.suffix == ".keras" else path / "model.keras"
+    if not model_path.exists():
+        raise FileNotFoundError(f"no model.keras in {run_dir}: train one with `lildata train`")
+    config = json.loads((run_dir / "config.json").read_text())
+    return keras.saving.load_model(model_path), config
+
+
+def predict_stored(model, stored: np.ndarray, batch_size: int = 32) -> np.ndarray:
+    """Genre probabilities of stored spectrograms ``(clips, bins, frames)``.
+
+    Notebook: notebooks/02_classifier.ipynb
+    """
+    stored = np.asarray(stored, np.float32)
+    if stored.ndim == 2:
+        stored = stored[None]
+    return np.asarray(model.predict(stored[..., None], batch_size=batch_size, verbose=0))
+
+
+def clip_predictions(model, data: PreparedDataset, split: str,
+                     run_config: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Clip numbers, true label indices and predicted probabilities of one split of a run.
+
+    Notebook: notebooks/02_classifier.ipynb
+    """
+    from .pipeline import make_tf_dataset
+
+    training = run_config["training"]
+    clips, targets = split_clips(data, run_config["labels"], training["split_by"], training["seed"])[split]
+    if not len(clips):
+        return clips, targets, np.zeros((0, len(run_config["labels"])), np.float32)
+    stream = make_tf_dataset(data, batch_size=64, shuffle=False, clips=clips, targets=targets)
+    return clips, targets, np.asarray(model.predict(stream, verbose=0))
+
+
+def evaluate(model, data: PreparedDataset | str | Path, split: str = "test",
+             run_config: dict | None = None) -> dict[str, Any]:
+    """Judge a model on one split: accuracy per clip and per song, per label, confusion.
+
+    A song's prediction is the genre with the highest mean probability over
+    its clips in the split.
+
+    Args:
+        model: A Keras model, a run folder or a ``model.keras`` path.
+        data: The prepared dataset (or its folder).
+        split: ``train``, ``val`` or ``test``.
+        run_config: The run's ``config.json`` (read from the run folder when
+            ``model`` is a path).
+
+    Returns:
+        A dict with ``labels``, ``split``, ``split_by``, ``test_accuracy``,
+        ``test_song_accuracy``, ``per_label_accuracy``, ``confusion_matrix``
+        (rows true, columns predicted), ``n_clips``, ``n_songs`` and, for the
+        chunk split, a ``leaky`` warning.
+
+    Notebook: notebooks/02_classifier.ipynb
+    """
+    if not hasattr(model, "predict"):
+        model, run_config = load_run(model)
+    if not isinstance(data, PreparedDataset):
+        data = PreparedDataset(data)
+    if run_config is None:
+        raise ValueError("pass run_config (the run's config.json) with a model object")
+    labels = run_config["labels"]
+    training = run_config["training"]
+    from .config import settings_from_dict
+
+    if settings_from_dict(run_config["data_settings"]).shape != data.settings.shape:
+        raise ValueError(f"the model was trained on spectrograms of another shape than {data.settings.shape}")
+    clips, targets, probs = clip_predictions(model, data, split, run_config)
+    predicted = probs.argmax(1)
+    k = len(labels)
+    confusion = np.zeros((k, k), int)
+    np.add.at(confusion, (targets, predicted), 1)
+    songs: dict[str, list[int]] = {}
+    for row, clip in enumerate(clips):
+        songs.setdefault(data.clips[clip].song, []).append(row)
+    song_hits = [probs[rows].mean(0).argmax() == targets[rows[0]] for rows in songs.values()]
+    metrics = {
+        "labels": labels, "split": split, "split_by": training["split_by"],
+        "test_accuracy": float((predicted == targets).mean()) if len(clips) else float("nan"),
+        "test_song_accuracy": float(np.mean(song_hits)) if song_hits else float("nan"),
+        "per_label_accuracy": {label: float(confusion[i, i] / confusion[i].sum()) if confusion[i].sum() else None
+                               for i, label in enumerate(labels)},
+        "confusion_matrix": confusion.tolist(), "n_clips": int(len(clips)), "n_songs": len(songs),
+    }
+    if training["split_by"] == "chunk":
+        metrics["leaky"] = ("split by chunk: clips of the same songs are in train and test, so these "
+                            "accuracies overstate how well the model does on new songs")
+    return metrics
+
+
+def most_confused(confusion, labels: list[str], k: int = 3) -> list[tuple[str, str, int]]:
+    """The ``k`` largest off-diagonal cells: ``(true genre, predicted genre, clips)``.
+
+    Notebook: notebooks/02_classifier.ipynb
+    """
+    confusion = np.array(confusion)
+    np.fill_diagonal(confusion, 0)
+    order = np.argsort(confusion, axis=None)[::-1][:k]
+    pairs = [(labels[i], labels[j], int(confusion[i, j])) for i, j in zip(*np.unravel_index(order, confusion.shape))]
+    return [p for p in pairs if p[2] > 0]
+
+
+def predict_file(run: str | Path, audio_path: str | Path) -> dict[str, Any]:
+    """Genre probabilities for every clip of an audio file, and the whole song's genre.
+
+    The file is cut and turned into spectrograms with the settings the model
+    was trained on.
+
+    Returns:
+        ``{"file", "labels", "clips": [{"start_s", "probabilities", "genre"}],
+        "song_genre", "song_probabilities"}``.
+
+    Raises:
+        AudioError: The file cannot be read or holds no clip that is not silent.
+
+    Notebook: notebooks/02_classifier.ipynb
+    """
+    from .audio import AudioError, iter_clips
+    from .config import settings_from_dict
+    from .spectrogram import audio_to_stored
+
+    model, config = load_run(run)
+    settings = settings_from_dict(config["data_settings"])
+    starts, stored = [], []
+    for start, clip in iter_clips(audio_path, settings.sample_rate, settings.clip_samples, settings.silence_db):
+        starts.append(start / settings.sample_rate)
+        stored.append(audio_to_stored(clip, settings))
+    if not stored:
+        raise AudioError(f"{audio_path}: no {settings.clip_seconds:g}-second clip that is not silent")
+    probs = predict_stored(model, np.stack(stored))
+    labels = config["labels"]
+    song = probs.mean(0)
+    return {"file": str(audio_path), "labels": labels,
+            "clips": [{"start_s": s, "probabilities": p.round(4).tolist(), "genre": labels[int(p.argmax())]}
+                      for s, p in zip(starts, probs)],
+            "song_genre": labels[int(song.argmax())], "song_probabilities": song.round(4).tolist()}

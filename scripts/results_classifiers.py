@@ -1,0 +1,77 @@
+"""The classifier figures of RESULTS.md: softmax, Lil Data and ResNet50, 4 and 8 genres, song and chunk split.
+
+    python scripts/results_classifiers.py [--songs-per-genre 32] [--seconds 40] [--preset classroom]
+        [--models softmax,lildata,resnet50] [--work results/work]
+
+Makes the built-in songs at the stated size, prepares them, trains every combination into
+``WORK/runs/`` (finished runs are reused, so an interrupted run of this script picks up where it
+stopped), then writes ``results/classifiers.json`` and prints the Markdown table of RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from dataclasses import replace
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from lildata_utils import config, course, dataset, models, synth, training  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+PAPER = {("lildata", 4): "96%", ("lildata", 8): "81%", ("resnet50", 8): "34%"}
+NAMES = {"softmax": "softmax (average spectrum)", "lildata": "Lil Data", "resnet50": "ResNet50"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--songs-per-genre", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=40.0)
+    parser.add_argument("--preset", default="classroom")
+    parser.add_argument("--models", default="softmax,lildata,resnet50")
+    parser.add_argument("--resnet-weights", default="auto")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--work", type=Path, default=ROOT / "results" / "work")
+    args = parser.parse_args()
+
+    settings = config.get_preset(args.preset)
+    raw = args.work / "raw"
+    prepared = args.work / f"prepared_{args.preset}"
+    synth.make_dataset(raw, songs_per_genre=args.songs_per_genre, seconds=args.seconds, seed=args.seed,
+                       sample_rate=settings.sample_rate)
+    dataset.prepare(raw, prepared, settings)
+    data = dataset.PreparedDataset(prepared)
+    base = training.train_preset(args.preset, seed=args.seed, resnet_weights=args.resnet_weights)
+    rows = []
+    for model in args.models.split(","):
+        for labels in (models.PAPER_FOUR_GENRES, None):
+            for split_by in ("song", "chunk"):
+                k = 4 if labels else 8
+                run = args.work / "runs" / f"{model}_{k}_{split_by}"
+                print(f"== {run.name}", flush=True)
+                metrics = course.ensure_run(data, run, replace(base, model=model, labels=labels, split_by=split_by))
+                rows.append({"model": model, "genres": k, "split_by": split_by, "run": str(run.relative_to(ROOT))
+                             if run.is_relative_to(ROOT) else str(run), **{key: metrics[key] for key in (
+                                 "test_accuracy", "test_song_accuracy", "train_accuracy", "n_train", "n_test",
+                                 "n_songs", "epochs_run", "seconds")}})
+    info = data.info()
+    summary = {"dataset": {"songs_per_genre": args.songs_per_genre, "song_seconds": args.seconds,
+                           "preset": args.preset, "clips": info["clips"], "songs": info["songs"]},
+               "runs": rows}
+    out = ROOT / "results" / "classifiers.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(summary, indent=2))
+    print(f"\nbuilt-in dataset: {args.songs_per_genre} songs x {args.seconds:g} s per genre, preset {args.preset}, "
+          f"{info['clips']} clips; songs per split {info['songs']}\n")
+    print("| model | genres | split | train acc. | test acc. (clips) | test acc. (songs) | paper |")
+    print("| --- | ---: | --- | ---: | ---: | ---: | ---: |")
+    for r in rows:
+        paper = PAPER.get((r["model"], r["genres"]), "") if r["split_by"] == "chunk" else ""
+        print(f"| {NAMES[r['model']]} | {r['genres']} | {r['split_by']} | {r['train_accuracy']:.1%} | "
+              f"{r['test_accuracy']:.1%} ({r['n_test']}) | {r['test_song_accuracy']:.1%} ({r['n_songs']}) | {paper} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""Genre transfer: the paper's costs, a compiled step that converges, files and measures."""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import numpy as np
+import pytest
+import soundfile as sf
+
+from lildata_utils import cli, config, models, transfer
+from lildata_utils.spectrogram import audio_to_stored
+
+TINY = config.get_preset("tiny")
+
+
+@pytest.fixture(scope="module")
+def clips(tiny_raw):
+    content = transfer.load_sound_clip(str(tiny_raw / "lofi" / "lofi_000.wav"), TINY, offset_seconds=1.0)
+    style = transfer.load_sound_clip(str(tiny_raw / "noise" / "noise_000.wav"), TINY, offset_seconds=1.0)
+    return content, style
+
+
+def test_the_papers_settings_are_the_defaults():
+    vgg = transfer.transfer_settings("vgg19")
+    assert vgg.style_layers == ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1")
+    assert vgg.style_weights == (0.3, 0.4, 0.2, 0.1) and vgg.content_layer == "block5_conv1"
+    assert (vgg.alpha, vgg.beta, vgg.iterations) == (100, 1000, 100)
+    lil = transfer.transfer_settings("lildata")
+    assert lil.style_layers == ("conv1", "conv2", "conv3", "conv4") and lil.content_layer == "conv4"
+    assert (lil.alpha, lil.beta, lil.iterations) == (50, 500, 500)
+    ulyanov = transfer.transfer_settings("random1d", iterations=None)
+    assert (ulyanov.filters, ulyanov.width, ulyanov.alpha) == (4096, 11, 1e-2)
+    with pytest.raises(ValueError, match="unknown net"):
+        transfer.transfer_settings("vgg16")
+
+
+def test_style_and_content_costs_follow_the_formulas(clips):
+    content, style = clips
+    keras.utils.set_random_seed(0)
+    classifier = models.lil_data(TINY.shape, 3)
+    settings = transfer.transfer_settings("lildata")
+    extractor = transfer.feature_extractor(settings, TINY.shape, classifier)
+    run = transfer.StyleTransfer(extractor, settings, content.stored, style.stored)
+    image = np.clip(content.stored + 0.05 * np.random.default_rng(1).standard_normal(content.stored.shape), 0, 1)
+    total, content_cost, style_cost = (float(v) for v in run.costs(image[None, ..., None].astype(np.float32)))
+    generated = [np.asarray(f) for f in extractor(image[None, ..., None].astype(np.float32))]
+    target = [np.asarray(f) for f in extractor(style.stored[None, ..., None])]
+    expected_style = 0.0
+    for weight, g, s in zip(settings.style_weights, generated[:4], target[:4]):
+        _, h, w, c = g.shape
+        gram_g, gram_s = (x.reshape(-1, c).T @ x.reshape(-1, c) for x in (g, s))
+        expected_style += weight * ((gram_s - gram_g) ** 2).sum() / (2 * h * w * c) ** 2
+    expected_content = 0.5 * ((np.asarray(extractor(content.stored[None, ..., None])[4]) - generated[4]) ** 2).sum()
+    assert style_cost == pytest.approx(expected_style, rel=1e-3)
+    assert content_cost == pytest.approx(expected_content, rel=1e-3)
+    assert total == pytest.approx(50 * expected_content + 500 * expected_style, rel=1e-3)
+
+
+def test_random1d_moves_towards_the_style_in_one_compiled_step(clips):
+    content, style = clips
+    settings = transfer.transfer_settings("random1d", filters=256, iterations=40, learning_rate=0.02)
+    extractor = transfer.feature_extractor(settings, TINY.shape)
+    run = transfer.StyleTransfer(extractor, settings, content.stored, style.stored)
+    result = run.run()
+    assert run.losses["content"][0] == pytest.approx(0.0, abs=1e-6), "starts from the content"
+    assert run.losses["style"][-1] < 0.3 * run.losses["style"][0]
+    assert run.step.experimental_get_tracing_count() == 1, "the step must not retrace"
+    assert result.min() >= 0 and result.max() <= 1
+    to_style = lambda s: float(np.abs(s.mean(1) - style.stored.mean(1)).mean())  # noqa: E731
+    assert to_style(result) < 0.7 * to_style(content.stored)
+
+
+def test_genre_transfer_writes_sounds_picture_and_outcome(clips, tmp_path, tiny_prepared):
+    from lildata_utils import training
+
+    content, style = clips
+    judge_run = tmp_path / "judge"
+    training.train(tiny_prepared, judge_run, training.train_preset("tiny", model="softmax", epochs=5), verbose=0)
+    judge = training.load_run(judge_run)
+    settings = transfer.transfer_settings("random1d", filters=128, iterations=5)
+    outcome = transfer.genre_transfer(content, style, TINY, settings, tmp_path / "out", judge=judge,
+                                      style_genre="noise")
+    for name in ("content", "style", "control", "result"):
+        audio, rate = sf.read(tmp_path / "out" / f"{name}.wav")
+        assert rate == TINY.sample_rate and len(audio) == TINY.clip_samples, name
+    assert (tmp_path / "out" / "spectrograms.png").read_bytes()[:4] == b"\x89PNG"
+    saved = json.loads((tmp_path / "out" / "outcome.json").read_text())
+    assert saved["losses"]["end"]["style"] < saved["losses"]["start"]["style"]
+    assert len(saved["losses"]["curve"]["total"]) == 6
+    assert set(saved["judge"]["probability"]) == {"style", "content", "control", "result"}
+    assert all(0 <= p <= 1 for p in saved["judge"]["probability"].values())
+    distance = saved["log_spectral_distance_db"]
+    assert distance["control_to_content"] < distance["content_to_style"]
+    assert set(saved["brightness"]["result"]) == {"centroid_hz", "low_db", "mid_db", "high_db"}
+    assert not list((tmp_path / "out").glob(".*tmp"))
+
+
+def test_vgg19_loads_a_local_weights_file(tmp_path):
+    keras.utils.set_random_seed(4)
+    vgg = keras.applications.VGG19(include_top=False, weights=None, input_shape=(*TINY.shape, 3))
+    path = tmp_path / "vgg19.weights.h5"
+    vgg.save_weights(path)
+    loaded = transfer.feature_extractor(transfer.transfer_settings("vgg19", vgg_weights=str(path), seed=9), TINY.shape)
+    fresh = transfer.feature_extractor(transfer.transfer_settings("vgg19", vgg_weights="none", seed=9), TINY.shape)
+    assert loaded.weights_source == str(path) and fresh.weights_source == "random"
+    for name in ("block1_conv1", "block4_conv1", "block5_conv1"):
+        saved = vgg.get_layer(name).get_weights()[0]
+        np.testing.assert_array_equal(loaded.get_layer(index=-1).get_layer(name).get_weights()[0], saved)
+        assert not np.array_equal(fresh.get_layer(index=-1).get_layer(name).get_weights()[0], saved)
+
+
+def test_transfer_command_on_audio_files(tiny_raw, tmp_path, capsys):
+    code = cli.main(["transfer", "--content", str(tiny_raw / "lofi" / "lofi_001.wav"), "--style",
+                     str(tiny_raw / "house" / "house_001.wav"), "--net", "vgg19", "--vgg-weights", "none",
+                     "--preset", "tiny", "--iterations", "3", str(tmp_path / "out")])
+    assert code == 0, capsys.readouterr().err
+    outcome = json.loads((tmp_path / "out" / "outcome.json").read_text())
+    assert outcome["net"] == "vgg19" and outcome["weights"] == "random"
+    assert outcome["settings"]["iterations"] == 3 and outcome["spectrogram"]["name"] == "tiny"
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["--net", "lildata"], "lildata:RUN_DIR"),
+    (["--net", "random1d", "--content", "missing.wav"], "missing.wav"),
+    (["--net", "vgg19", "--vgg-weights", "nowhere.h5"], "nowhere.h5"),
+])
+def test_transfer_command_errors_are_one_clear_line(argv, says, tiny_raw, tmp_path, capsys):
+    song = str(tiny_raw / "lofi" / "lofi_000.wav")
+    base = {"--content": song, "--style": song, "--preset": "tiny", "--iterations": "1"}
+    for flag, value in zip(argv[::2], argv[1::2]):
+        base[flag] = value
+    args = ["transfer"] + [x for kv in base.items() for x in kv] + [str(tmp_path / "out")]
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and says in err[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_brightness_measures():
+    stored = np.zeros(TINY.shape, np.float32)
+    stored[-20:] = 0.9  # only high frequencies
+    assert transfer.spectral_centroid_hz(stored, TINY) > 0.8 * TINY.sample_rate / 2
+    levels = transfer.band_levels(stored, TINY)
+    assert levels["high_db"] > levels["low_db"]
+    assert audio_to_stored(np.zeros(TINY.clip_samples, np.float32), TINY).max() == 0
