@@ -199,6 +199,43 @@ def _cmd_transfer(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_train_generator(args: argparse.Namespace) -> int:
+    from .dataset import DatasetError, PreparedDataset
+    from .generate import generator_preset, train_generator
+
+    try:
+        if (args.run_dir / "model.keras").exists():
+            return _fail(f"{args.run_dir} already holds a generator: choose a new folder")
+        preset = PreparedDataset(args.data_dir).settings.name
+        settings = generator_preset(preset if preset in ("paper", "classroom", "tiny") else "paper", args.model,
+                                    label=args.label, epochs=args.epochs, layers=args.layers, units=args.units,
+                                    overfit=args.overfit, seed=args.seed)
+        metrics = train_generator(args.data_dir, args.run_dir, settings, verbose=0 if args.quiet else 2)
+    except (DatasetError, ValueError) as error:
+        return _fail(str(error))
+    print(f"{args.model}: frame error {metrics['frame_error_teacher_db']:.1f} dB with teacher forcing, "
+          f"{metrics['frame_error_free_db']:.1f} dB free-running; variance ratio {metrics['variance_ratio']:.2f} "
+          f"({metrics['measured_on']}) -> {args.run_dir}")
+    return 0
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from .dataset import DatasetError
+    from .generate import generate_sound
+    from .training import load_run
+
+    try:
+        judge = load_run(args.judge) if args.judge else None
+        result = generate_sound(args.run_dir, args.out_dir, seconds=args.seconds, seed=args.seed, judge=judge)
+    except (DatasetError, ValueError, FileNotFoundError) as error:
+        return _fail(str(error))
+    sound = result["metrics"]["this_sound"]
+    judged = f", judged {sound['judge_probability']:.2f}" if "judge_probability" in sound else ""
+    print(f"wrote {args.out_dir}/generated.wav ({sound['seconds']:.1f} s, variance ratio "
+          f"{sound['variance_ratio']:.2f}{judged}), seed.wav, spectrogram.png, metrics.json")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``lildata`` command."""
     parser = argparse.ArgumentParser(prog="lildata", description="Deep learning on music audio: the Lil Data course.")
@@ -283,6 +320,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--style-genre", help="the genre to judge by (default: the style clip's)")
     p.add_argument("out_dir", type=Path)
     p.set_defaults(func=_cmd_transfer)
+
+    p = sub.add_parser("train-generator", help="train an LSTM that generates spectrograms of one genre")
+    p.add_argument("data_dir", type=Path)
+    p.add_argument("run_dir", type=Path)
+    p.add_argument("--model", choices=["paper", "autoregressive"], default="autoregressive")
+    p.add_argument("--label", default="lofi", help="the genre to learn (default: lofi)")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--layers", type=int, help="LSTM layers (the paper: 2 to 4)")
+    p.add_argument("--units", type=int, help="units per LSTM layer (the paper: 50)")
+    p.add_argument("--overfit", type=int, help="train on only this many clips (the paper's run on 2)")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=_cmd_train_generator)
+
+    p = sub.add_parser("generate", help="generate a sound with a trained generator")
+    p.add_argument("run_dir", type=Path)
+    p.add_argument("--seconds", type=float, help="length (default: one clip)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--judge", type=Path, help="a classifier run, to judge the genre")
+    p.add_argument("out_dir", type=Path)
+    p.set_defaults(func=_cmd_generate)
     return parser
 
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from . import config, dataset, synth
 
-__all__ = ["check_accelerator", "dataset_dirs", "ensure_dataset", "ensure_run", "results_table", "runs_dir"]
+__all__ = ["check_accelerator", "collect_results", "dataset_dirs", "ensure_dataset", "ensure_run",
+           "markdown_table_to_html", "results_table", "runs_dir"]
 
 
 def check_accelerator() -> str:
@@ -98,17 +99,19 @@ def ensure_run(data: dataset.PreparedDataset | str | Path, run_dir: str | Path, 
 
     Notebook: notebooks/02_classifier.ipynb
     """
-    from dataclasses import asdict
+    from dataclasses import asdict, fields, replace
 
-    from .training import train
+    from .training import TrainSettings, train
 
     run_dir = Path(run_dir)
     data_path = data.path if isinstance(data, dataset.PreparedDataset) else Path(data)
     saved = run_dir / "config.json"
     if saved.exists():
         old = json.loads(saved.read_text())
-        wanted = {k: v for k, v in asdict(settings).items() if k not in ("labels", "extra")}
-        same = old["training"] == json.loads(json.dumps(wanted)) and \
+        known = {f.name for f in fields(TrainSettings)} - {"labels"}
+        before = TrainSettings(**{k: v for k, v in old["training"].items() if k in known})
+        same = json.loads(json.dumps(asdict(replace(before, labels=None)))) == \
+            json.loads(json.dumps(asdict(replace(settings, labels=None)))) and \
             (settings.labels is None or list(settings.labels) == old["labels"]) and \
             old["data_dir"] == str(Path(data_path).resolve())
         if not same:
@@ -139,3 +142,49 @@ def results_table(rows: dict[str, dict[str, Any]], paper: dict[str, str] | None 
                f"{m['test_accuracy']:.1%} | {m['test_song_accuracy']:.1%} ({m.get('n_songs', '?')} songs) |")
         out.append(row + (f" {paper.get(name, '')} |" if paper else ""))
     return "\n".join(out)
+
+
+def collect_results(runs: str | Path) -> dict[str, str]:
+    """Markdown tables of every finished run in a preset's runs folder.
+
+    Returns:
+        ``{"classifiers": ..., "genre transfer": ..., "generators": ...}``, each
+        present only when such runs exist.
+
+    Notebook: notebooks/06_listening.ipynb
+    """
+    from .generate import metrics_table
+    from .transfer import outcome_table
+
+    runs = Path(runs)
+    classifiers, generators = {}, {}
+    for metrics_path in sorted(runs.glob("*/metrics.json")):
+        config_path = metrics_path.parent / "config.json"
+        if not config_path.exists():
+            continue
+        config = json.loads(config_path.read_text())
+        metrics = json.loads(metrics_path.read_text())
+        if "training" in config:
+            classifiers[metrics_path.parent.name] = metrics
+        elif "generator" in config:
+            generators[metrics_path.parent.name] = metrics
+    transfers = {p.parent.name: json.loads(p.read_text()) for p in sorted(runs.glob("transfer/*/outcome.json"))}
+    out = {}
+    if classifiers:
+        out["classifiers"] = results_table(classifiers)
+    if transfers:
+        out["genre transfer"] = outcome_table(transfers)
+    if generators:
+        out["generators"] = metrics_table(generators)
+    return out
+
+
+def markdown_table_to_html(table: str) -> str:
+    """A Markdown table (as the helpers here write them) as an HTML ``<table>``."""
+    import html
+
+    lines = [line.strip().strip("|").split("|") for line in table.strip().splitlines()]
+    head, body = lines[0], lines[2:]
+    cells = "".join(f"<th>{html.escape(c.strip())}</th>" for c in head)
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(c.strip())}</td>" for c in row) + "</tr>" for row in body)
+    return f"<table><tr>{cells}</tr>{rows}</table>"

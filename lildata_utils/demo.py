@@ -25,7 +25,8 @@ __all__ = ["run_notebooks", "write_report", "main"]
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_notebooks(preset: str, data_root: Path, out_dir: Path, notebooks_dir: Path = ROOT / "notebooks") -> list[Path]:
+def run_notebooks(preset: str, data_root: Path, out_dir: Path, notebooks_dir: Path = ROOT / "notebooks",
+                  runs_root: Path = ROOT / "runs") -> list[Path]:
     """Execute the numbered notebooks in order with papermill; returns the executed copies.
 
     Each executed notebook is also written as HTML when nbconvert is installed.
@@ -38,7 +39,8 @@ def run_notebooks(preset: str, data_root: Path, out_dir: Path, notebooks_dir: Pa
         target.parent.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
         print(f"running {path.name} at preset {preset} ...", flush=True)
-        papermill.execute_notebook(str(path), str(target), parameters={"PRESET": preset, "DATA_ROOT": str(data_root)},
+        papermill.execute_notebook(str(path), str(target), parameters={"PRESET": preset, "DATA_ROOT": str(data_root),
+                                                                         "RUNS_ROOT": str(runs_root)},
                                    cwd=str(notebooks_dir), progress_bar=False, kernel_name="python3")
         print(f"  done in {time.perf_counter() - start:.0f} s", flush=True)
         executed.append(target)
@@ -57,13 +59,67 @@ def _stage_row(title: str, image: str, sound: str, note: str = "") -> str:
             f"<audio controls preload='metadata' src='{sound}'></audio><p>{html.escape(note)}</p></div>")
 
 
-def write_report(data_dir: Path, out_dir: Path, executed: list[Path] = ()) -> Path:
-    """Write ``index.html``: each genre's clip and its Griffin-Lim control, with images and players.
+def _copy(source: Path, target: Path) -> str:
+    import shutil
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with audio.atomic_path(target) as tmp:
+        shutil.copyfile(source, tmp)
+    return f"{target.parent.name}/{target.name}"
+
+
+def _runs_sections(runs: Path, out_dir: Path) -> str:
+    """The report's sections for classification, genre transfer and generation, from a runs folder."""
+    from .course import collect_results, markdown_table_to_html
+
+    tables = collect_results(runs) if runs.exists() else {}
+    parts = []
+    if "classifiers" in tables:
+        images = "".join(
+            f"<div class='stage'><h3>{html.escape(run.name)}: {html.escape(kind)}</h3>"
+            f"<img src='{_copy(run / f'{kind}.png', out_dir / 'img' / f'{run.name}_{kind}.png')}' alt='{kind}'></div>"
+            for run in (runs / "lildata_8", runs / "resnet50_8") for kind in ("curves", "confusion")
+            if (run / f"{kind}.png").exists())
+        parts.append(f"<section><h2>Genre classification (notebooks 02 and 03)</h2>"
+                     f"{markdown_table_to_html(tables['classifiers'])}{images}</section>")
+    transfers = sorted(runs.glob("transfer/*/outcome.json"))
+    if transfers:
+        rows = []
+        for outcome in transfers:
+            net = outcome.parent
+            image = _copy(net / "spectrograms.png", out_dir / "img" / f"transfer_{net.name}.png")
+            sounds = "".join(
+                f"<figure><figcaption>{name}</figcaption><audio controls preload='metadata' "
+                f"src='{_copy(net / f'{name}.wav', out_dir / 'audio' / f'transfer_{net.name}_{name}.wav')}'></audio></figure>"
+                for name in ("content", "style", "control", "result"))
+            rows.append(f"<div class='wide'><h3>{html.escape(net.name)}</h3><img src='{image}' alt='{net.name}'>{sounds}</div>")
+        parts.append(f"<section><h2>Neural genre transfer (notebook 04)</h2>"
+                     f"{markdown_table_to_html(tables['genre transfer'])}{''.join(rows)}</section>")
+    samples = sorted(runs.glob("generator_*/sample/generated.wav"))
+    if samples:
+        rows = []
+        for wav in samples:
+            run = wav.parent.parent.name
+            image = _copy(wav.parent / "spectrogram.png", out_dir / "img" / f"{run}.png")
+            sounds = "".join(
+                f"<figure><figcaption>{label}</figcaption><audio controls preload='metadata' "
+                f"src='{_copy(wav.parent / f'{name}.wav', out_dir / 'audio' / f'{run}_{name}.wav')}'></audio></figure>"
+                for name, label in (("seed", "real clip (through Griffin-Lim)"), ("generated", "generated")))
+            rows.append(f"<div class='wide'><h3>{html.escape(run)}</h3><img src='{image}' alt='{run}'>{sounds}</div>")
+        table = markdown_table_to_html(tables["generators"]) if "generators" in tables else ""
+        parts.append(f"<section><h2>Generating spectrograms (notebook 05)</h2>{table}{''.join(rows)}</section>")
+    return "".join(parts)
+
+
+def write_report(data_dir: Path, out_dir: Path, executed: list[Path] = (), runs: Path | None = None) -> Path:
+    """Write ``index.html``: a listening report with each stage's spectrograms, players and results.
 
     Args:
         data_dir: A prepared dataset.
         out_dir: The report folder.
         executed: Executed notebooks to link.
+        runs: The preset's runs folder (classifiers, transfers, generators),
+            or ``None`` for the data stage only.
 
     Returns:
         The path of ``index.html``.
@@ -108,13 +164,15 @@ def write_report(data_dir: Path, out_dir: Path, executed: list[Path] = ()) -> Pa
                     for p in executed if p.with_suffix(".html").exists())
     page = f"""<!doctype html><html><head><meta charset='utf-8'><title>Lil Data: listening report</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:auto}} .stage{{display:inline-block;margin:8px;vertical-align:top}}
-.stage img{{width:420px;display:block}} audio{{width:420px}} table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:4px 8px}}</style>
+.stage img{{width:420px;display:block}} audio{{width:420px}} .wide img{{width:100%;display:block}}
+figure{{display:inline-block;margin:4px}} table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:4px 8px}}</style>
 </head><body><h1>Lil Data: listening report</h1>
 <p>Preset <b>{html.escape(settings.name)}</b>: {settings.clip_seconds:g} s clips at {settings.sample_rate} Hz,
 spectrograms of {settings.shape[0]} x {settings.shape[1]}; {len(data)} clips.</p>
 <h2>Executed notebooks</h2><ul>{links}</ul>
 <h2>Clips per genre and split</h2><table><tr><th>genre</th><th>train</th><th>val</th><th>test</th></tr>{table}</table>
-{''.join(rows)}</body></html>"""
+<h2>From music to spectrograms, and back (notebook 01)</h2>
+{''.join(rows)}{_runs_sections(Path(runs), out_dir) if runs else ''}</body></html>"""
     index = out_dir / "index.html"
     with audio.atomic_path(index) as tmp:
         tmp.write_text(page, encoding="utf-8")
@@ -126,12 +184,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run every notebook and write a listening report.")
     parser.add_argument("--preset", default="classroom", choices=list(config.PRESETS))
     parser.add_argument("--data-root", type=Path, default=ROOT / "data")
+    parser.add_argument("--runs-root", type=Path, default=ROOT / "runs")
     parser.add_argument("--reports", type=Path, default=ROOT / "reports")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     out_dir = args.reports / args.preset
-    executed = run_notebooks(args.preset, args.data_root.resolve(), out_dir)
-    index = write_report(args.data_root / "prepared" / f"builtin_{args.preset}", out_dir, executed)
+    executed = run_notebooks(args.preset, args.data_root.resolve(), out_dir, runs_root=args.runs_root.resolve())
+    index = write_report(args.data_root / "prepared" / f"builtin_{args.preset}", out_dir, executed,
+                         runs=args.runs_root / args.preset)
     print(f"course run at preset {args.preset} in {(time.perf_counter() - start) / 60:.1f} min")
     print(f"listening report: {index}")
     return 0

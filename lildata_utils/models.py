@@ -200,7 +200,7 @@ def resolve_weights(weights: str | None, name: str = "resnet50") -> str | None:
 
 def resnet50(input_shape: tuple[int, int], n_labels: int, weights: str | None = "auto",
              image_size: tuple[int, int] | None = RESNET_INPUT, dropout: float = 0.5,
-             augment: bool = True) -> keras.Model:
+             augment: bool = True, batchnorm_momentum: float | None = 0.9) -> keras.Model:
     """ResNet50 on a spectrogram repeated to 3 channels, with a new softmax head.
 
     The stored [0, 1] spectrogram is scaled to 0..255, repeated to 3 channels,
@@ -217,6 +217,8 @@ def resnet50(input_shape: tuple[int, int], n_labels: int, weights: str | None = 
         image_size: Size to resize to, or ``None`` to keep the spectrogram's.
         dropout: Dropout before the softmax.
         augment: Add :class:`SpecAugment` in front.
+        batchnorm_momentum: Momentum of the batch-normalisation statistics
+            when training from random weights (``None``: Keras' 0.99).
 
     Returns:
         An uncompiled Keras model named ``resnet50``.
@@ -234,15 +236,16 @@ def resnet50(input_shape: tuple[int, int], n_labels: int, weights: str | None = 
     x = keras.applications.resnet50.preprocess_input(x)
     backbone = keras.applications.ResNet50(include_top=False, weights=weights, input_shape=(*size, 3),
                                            pooling="avg")
-    if weights is None:
+    if weights is None and batchnorm_momentum is not None:
         # Keras' ResNet50 averages batch statistics with momentum 0.99, which needs thousands of steps to
         # settle from random weights; a small dataset gives a few hundred, and the model then predicts with
         # statistics from its first steps (a cause of "94% train, 34% test"). 0.9 settles in tens of steps.
         for layer in backbone.layers:
             if isinstance(layer, layers.BatchNormalization):
-                layer.momentum = 0.9
+                layer.momentum = batchnorm_momentum
     x = backbone(x)
-    x = layers.Dropout(dropout, name="dropout")(x)
+    if dropout:
+        x = layers.Dropout(dropout, name="dropout")(x)
     outputs = layers.Dense(n_labels, activation="softmax", name="genre")(x)
     model = keras.Model(inputs, outputs, name="resnet50")
     model.weights_source = "imagenet" if weights == "imagenet" else (weights or "random")

@@ -11,7 +11,7 @@ import numpy as np
 from .config import SpectrogramSettings
 
 __all__ = ["plot_confusion", "plot_grad_cam", "plot_history", "plot_loss_curve", "plot_split_counts",
-           "plot_spectrogram", "plot_waveform"]
+           "plot_spectrogram", "plot_spectrograms", "plot_waveform"]
 
 
 def _axes(ax, figsize=(8, 3)):
@@ -151,3 +151,23 @@ def plot_grad_cam(stored: np.ndarray, heatmap: np.ndarray, settings: Spectrogram
     extent = (0, settings.clip_seconds, 0, settings.sample_rate / 2 / 1000)
     ax.imshow(heatmap, origin="lower", aspect="auto", extent=extent, cmap="jet", alpha=alpha, vmin=0, vmax=1)
     return fig, ax
+
+
+def plot_spectrograms(stored: dict[str, np.ndarray], settings: SpectrogramSettings, axes=None, title: str | None = None):
+    """Stored spectrograms side by side, one per name.
+
+    Returns:
+        ``(fig, axes)``.
+
+    Notebook: notebooks/04_genre_transfer.ipynb
+    """
+    if axes is None:
+        fig, axes = plt.subplots(1, len(stored), figsize=(4.4 * len(stored), 3.4), constrained_layout=True,
+                                 squeeze=False)
+        axes = axes[0]
+    fig = axes[0].figure
+    for ax, (name, spec) in zip(axes, stored.items()):
+        plot_spectrogram(spec, settings, ax=ax, title=name, colorbar=False)
+    if title:
+        fig.suptitle(title)
+    return fig, axes

@@ -19,7 +19,7 @@ import json
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,8 @@ class TrainSettings:
         augment: SpecAugment in front of the network (ResNet50 always has it).
         resnet_weights: ``auto``, ``imagenet``, ``none`` or a weights file.
         image_size: ResNet50's input side in pixels.
+        paper_setup: ResNet50 as the paper had it: random weights, no
+            augmentation, no dropout, Keras' batch-normalisation momentum.
     """
 
     model: str = "lildata"
@@ -68,7 +70,7 @@ class TrainSettings:
     augment: bool = False
     resnet_weights: str = "auto"
     image_size: int = 224
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
+    paper_setup: bool = False
 
     @property
     def rate(self) -> float:
@@ -172,7 +174,11 @@ def _build(settings: TrainSettings, data: PreparedDataset, labels: list[str], tr
         model = models.softmax_baseline(shape, len(labels), mean=spectra.mean(0), variance=spectra.var(0))
     elif settings.model == "resnet50":
         size = None if settings.image_size in (0, None) else (settings.image_size, settings.image_size)
-        model = models.resnet50(shape, len(labels), weights=settings.resnet_weights, image_size=size)
+        if settings.paper_setup:
+            model = models.resnet50(shape, len(labels), weights=None, image_size=size, dropout=0.0, augment=False,
+                                    batchnorm_momentum=None)
+        else:
+            model = models.resnet50(shape, len(labels), weights=settings.resnet_weights, image_size=size)
     else:
         model = models.build_model(settings.model, shape, len(labels), augment=settings.augment)
     model.compile(optimizer=keras.optimizers.Adam(settings.rate), loss="sparse_categorical_crossentropy",
@@ -271,7 +277,7 @@ def train(data_dir: str | Path, run_dir: str | Path, settings: TrainSettings = T
     with strategy.scope():
         model = _build(settings, data, labels, splits["train"][0])
     config = {"data_dir": str(Path(data_dir).resolve()), "data_settings": data.settings.to_dict(),
-              "labels": labels, "training": {k: v for k, v in asdict(settings).items() if k not in ("labels", "extra")},
+              "labels": labels, "training": {k: v for k, v in asdict(settings).items() if k != "labels"},
               "strategy": type(strategy).__name__, "replicas": int(strategy.num_replicas_in_sync),
               "weights": getattr(model, "weights_source", None), "parameters": int(model.count_params())}
     _write_json(saved, config)

@@ -38,7 +38,7 @@ import numpy as np
 from .config import SpectrogramSettings
 
 __all__ = ["NETS", "NET_DEFAULTS", "SoundClip", "StyleTransfer", "TransferSettings", "band_levels", "feature_extractor",
-           "genre_transfer", "load_sound_clip", "settings_dict", "timed_run",
+           "genre_transfer", "load_sound_clip", "outcome_table", "settings_dict", "timed_run",
            "spectral_centroid_hz", "transfer_settings"]
 
 NETS = ("vgg19", "lildata", "random1d")
@@ -431,3 +431,29 @@ def _write_outputs(out_dir, settings, content, style, control, result, heard, ou
     plt.close(fig)
     with atomic_path(out_dir / "outcome.json") as tmp:
         tmp.write_text(json.dumps(outcome, indent=2), encoding="utf-8")
+
+
+def outcome_table(outcomes: dict[str, dict[str, Any]]) -> str:
+    """A Markdown table of measured outcomes, one row per transfer.
+
+    Columns: the judged probability of the style genre for content, control
+    and result; log-spectral distances of the result to content and style
+    (and the control to content); the change of spectral centroid and of the
+    high band's level from content to result ("brightness").
+
+    Notebook: notebooks/04_genre_transfer.ipynb
+    """
+    head = ("| net | iterations | P(style) content | control | result | LSD result-content (dB) | "
+            "LSD result-style (dB) | LSD control-content (dB) | centroid change (Hz) | high band change (dB) |")
+    rows = [head, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, o in outcomes.items():
+        p = o.get("judge", {}).get("probability", {})
+        d = o["log_spectral_distance_db"]
+        b = o["brightness"]
+        cells = [name, str(o["settings"]["iterations"])] + \
+            [f"{p[k]:.2f}" if k in p else "-" for k in ("content", "control", "result")] + \
+            [f"{d['result_to_content']:.1f}", f"{d['result_to_style']:.1f}", f"{d['control_to_content']:.1f}",
+             f"{b['result']['centroid_hz'] - b['content']['centroid_hz']:+.0f}",
+             f"{b['result']['high_db'] - b['content']['high_db']:+.1f}"]
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows)

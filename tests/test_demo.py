@@ -1,9 +1,14 @@
 """The demo's listening report, made at the tiny preset."""
 
+import functools
+import http.server
 import re
+import shutil
+import threading
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile as sf
 
 from lildata_utils import config, dataset, demo, synth
@@ -28,3 +33,72 @@ def test_report_has_a_decodable_image_and_a_playable_sound_for_each_stage(tmp_pa
         data, rate = sf.read(index.parent / sound)
         assert rate == settings.sample_rate and len(data) == settings.clip_samples and np.abs(data).max() > 0.001
     assert "spectral convergence" in page and "<td>house</td>" in page
+
+
+# The whole course at the tiny preset, as `make demo PRESET=tiny` runs it, once for the tests below.
+@pytest.fixture(scope="session")
+def tiny_demo(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("demo")
+    code = demo.main(["--preset", "tiny", "--data-root", str(root / "data"), "--runs-root", str(root / "runs"),
+                      "--reports", str(root / "reports")])
+    assert code == 0
+    return root / "reports" / "tiny" / "index.html"
+
+
+def test_the_demo_report_has_every_stage(tiny_demo):
+    page = tiny_demo.read_text()
+    for heading in ("notebook 01", "notebooks 02 and 03", "notebook 04", "notebook 05"):
+        assert heading in page, heading
+    for name in ("01_data_prep", "02_classifier", "03_resnet", "04_genre_transfer", "05_lstm_generation",
+                 "06_listening"):
+        assert (tiny_demo.parent / "notebooks" / f"{name}.ipynb").exists()
+        assert (tiny_demo.parent / "notebooks" / f"{name}.html").stat().st_size > 10_000
+    images = re.findall(r"<img src='([^']+)'", page)
+    sounds = re.findall(r"<audio controls preload='metadata' src='([^']+)'", page)
+    assert len(images) >= 16 + 4 + 3 + 2 and len(sounds) >= 16 + 12 + 4
+    import matplotlib.image
+
+    for image in images:
+        assert matplotlib.image.imread(tiny_demo.parent / image).shape[0] > 50, image
+    for sound in sounds:
+        data, rate = sf.read(tiny_demo.parent / sound)
+        assert len(data) > 0 and rate == 8000, sound
+    assert "<table>" in page and "P(style)" in page and "variance ratio" in page
+
+
+BROWSER_CHECK = """async () => {
+  const images = [...document.images];
+  await Promise.all(images.map(i => i.decode().catch(() => null)));
+  const audios = [...document.querySelectorAll('audio')];
+  const durations = await Promise.all(audios.map(a => new Promise(done => {
+    if (a.readyState >= 1) { done(a.duration); return; }
+    a.addEventListener('loadedmetadata', () => done(a.duration));
+    a.addEventListener('error', () => done(-1));
+    a.load();
+  })));
+  return {images: images.map(i => [i.getAttribute('src'), i.complete && i.naturalWidth > 0]),
+          audios: audios.map((a, k) => [a.getAttribute('src'), durations[k]])};
+}"""
+
+
+def test_the_report_plays_in_a_real_browser(tiny_demo):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("no chromium: `make test` installs Debian's package where apt-get can")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tiny_demo.parent))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
+            result = page.evaluate(BROWSER_CHECK)
+            browser.close()
+    finally:
+        server.shutdown()
+    assert len(result["images"]) >= 25 and len(result["audios"]) >= 32
+    assert [src for src, ok in result["images"] if not ok] == []
+    assert [(src, d) for src, d in result["audios"] if not d > 0] == []

@@ -39,3 +39,30 @@ def test_notebook_runs_top_to_bottom_at_the_tiny_preset(path, tmp_path):
     data = [o.get("data", {}) for o in outputs]
     assert any("image/png" in d for d in data), "no spectrogram was shown"
     assert any("<audio" in "".join(d.get("text/html", "")) for d in data), "no audio player was shown"
+
+
+def test_badges_clone_addresses_and_next_links_cannot_drift():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("notebook_links", ROOT / "scripts" / "notebook_links.py")
+    links = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(links)
+    assert links.main(["--check"]) == 0, "run `python scripts/notebook_links.py`"
+    nb = json.loads((ROOT / "notebooks" / "03_resnet.ipynb").read_text())
+    nb["cells"][0]["source"] = "".join(nb["cells"][0]["source"]).replace("/blob/main/notebooks/03_resnet",
+                                                                         "/blob/old/notebooks/01_data_prep")
+    fixed = links.fixed("03_resnet.ipynb", nb)
+    assert links.badge("03_resnet.ipynb") in fixed["cells"][0]["source"]
+    assert "(04_genre_transfer.ipynb)" in links.next_link("03_resnet.ipynb")
+    assert "(01_data_prep.ipynb)" in links.next_link("06_listening.ipynb")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_follows_the_house_style(path):
+    nb = json.loads(path.read_text())
+    text = ["".join(c["source"]) for c in nb["cells"]]
+    assert text[0].startswith("# ") and "What you will learn" in text[0]
+    assert any("check_accelerator" in t for t in text), "a GPU check"
+    assert any("What the paper found" in t for t in text), "the paper's finding beside ours"
+    assert "**Next:**" in text[-1] or any("**Next:**" in t for t in text[-2:])
+    assert not any("sys.path.append" in t for t in text)

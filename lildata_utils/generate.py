@@ -1,0 +1,510 @@
+"""Generating spectrograms with LSTMs: the paper's one-to-many model, and an autoregressive one.
+
+* ``paper``: one frame in, a whole clip out (one-to-many): the first frame is
+  repeated over time into 2 to 4 LSTM layers of 50 units, and a dense layer
+  writes each next frame. Trained with mean squared error, it can only learn
+  the average continuation of a first frame: its frames are over-smoothed.
+* ``autoregressive``: a next-frame LSTM. Trained with teacher forcing (the true
+  previous frames in, the next frame out), with Gaussian noise on its inputs so
+  that it learns to continue from imperfect frames, as it must when it feeds on
+  its own output. Over-smoothing is fixed with **quantised bins**: each bin's
+  level is one of ``levels`` steps and the network outputs a softmax over them
+  per bin; generating *samples* a level instead of averaging them, so the
+  frames keep the spread of real ones (the idea of WaveNet's and PixelRNN's
+  softmax outputs). One random quantile is drawn per frame and every bin takes
+  that quantile of its own distribution, so a frame rises or falls as a whole
+  (a drum hit, a chord) instead of dissolving into independent grain.
+
+Notebook: notebooks/05_lstm_generation.ipynb
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .audio import atomic_path
+from .dataset import PreparedDataset
+
+__all__ = ["GENERATOR_MODELS", "GENERATOR_PRESETS", "GeneratorSettings", "build_generator", "frame_stats",
+           "ensure_generator", "generate", "generate_sound", "generator_preset", "load_generator", "measure",
+           "metrics_table", "train_generator"]
+
+GENERATOR_MODELS = ("paper", "autoregressive")
+
+
+@dataclass(frozen=True)
+class GeneratorSettings:
+    """How a generator is built and trained.
+
+    Attributes:
+        model: ``paper`` or ``autoregressive``.
+        label: The genre to learn (the paper: lo-fi).
+        layers: LSTM layers (the paper: 2 to 4).
+        units: Units per LSTM layer (the paper: 50).
+        epochs: Training epochs.
+        batch_size: Clips per batch.
+        learning_rate: Adam's rate.
+        overfit: Train on only this many clips (the paper's 2-example run), 0 for all.
+        levels: Quantisation levels per bin (autoregressive).
+        input_noise: Standard deviation of the noise on teacher-forced inputs.
+        seed_frames: Real frames that start a generation (autoregressive).
+        temperature: Sampling temperature (1: as learnt; lower: safer, smoother; 0.7 gave a
+            variance ratio of 0.9 on the classroom preset).
+        max_clips: Most training clips (memory), 0 for all.
+        seed: Seed of weights and sampling.
+    """
+
+    model: str = "autoregressive"
+    label: str = "lofi"
+    layers: int = 2
+    units: int = 256
+    epochs: int = 30
+    batch_size: int = 16
+    learning_rate: float = 2e-3
+    overfit: int = 0
+    levels: int = 16
+    input_noise: float = 0.05
+    seed_frames: int = 16
+    temperature: float = 0.7
+    max_clips: int = 0
+    seed: int = 0
+
+
+GENERATOR_PRESETS = {
+    "paper": {"paper": GeneratorSettings(model="paper", units=50, layers=2, epochs=50, learning_rate=1e-3),
+              "autoregressive": GeneratorSettings(epochs=30)},
+    "classroom": {"paper": GeneratorSettings(model="paper", units=50, layers=2, epochs=50, learning_rate=1e-3),
+                  "autoregressive": GeneratorSettings(epochs=30)},
+    "tiny": {"paper": GeneratorSettings(model="paper", units=50, layers=2, epochs=3, learning_rate=1e-3),
+             "autoregressive": GeneratorSettings(units=32, epochs=3, seed_frames=4)},
+}
+"""Settings per spectrogram preset and model (the paper: 50 units, 2 to 4 layers, 25 and 50 epochs)."""
+
+
+def generator_preset(preset: str, model: str, **changes) -> GeneratorSettings:
+    """The settings of a model at a preset, with changes (``None`` values are ignored).
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    if model not in GENERATOR_MODELS:
+        raise ValueError(f"unknown generator {model!r}: choose one of {', '.join(GENERATOR_MODELS)}")
+    return replace(GENERATOR_PRESETS[preset][model], **{k: v for k, v in changes.items() if v is not None})
+
+
+@dataclass
+class _Generator:
+    keras_model: Any
+    settings: GeneratorSettings
+    n_bins: int
+    n_frames: int
+
+
+def build_generator(settings: GeneratorSettings, n_bins: int, n_frames: int):
+    """The Keras model of a generator.
+
+    ``paper``: ``(batch, n_bins)`` first frames -> ``(batch, n_frames - 1, n_bins)`` frames in [0, 1].
+    ``autoregressive``: ``(batch, time, n_bins)`` frames -> ``(batch, time, n_bins, levels)``
+    probabilities of the next frame's levels.
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(settings.seed)
+    if settings.model == "paper":
+        inputs = keras.Input((n_bins,), name="first_frame")
+        x = layers.RepeatVector(n_frames - 1, name="repeat")(inputs)
+        for i in range(settings.layers):
+            x = layers.LSTM(settings.units, return_sequences=True, name=f"lstm{i + 1}")(x)
+        outputs = layers.Dense(n_bins, activation="sigmoid", name="frame")(x)
+        model = keras.Model(inputs, outputs, name="paper_lstm")
+        model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate), loss="mse")
+        return model
+    if settings.model != "autoregressive":
+        raise ValueError(f"unknown generator {settings.model!r}")
+    inputs = keras.Input((None, n_bins), name="frames")
+    x = layers.GaussianNoise(settings.input_noise, name="input_noise")(inputs) if settings.input_noise else inputs
+    x = layers.Dense(settings.units, activation="relu", name="project")(x)
+    for i in range(settings.layers):
+        x = layers.LSTM(settings.units, return_sequences=True, name=f"lstm{i + 1}")(x)
+    x = layers.Dense(n_bins * settings.levels, name="levels")(x)
+    x = layers.Reshape((-1, n_bins, settings.levels), name="per_bin")(x)
+    outputs = layers.Softmax(name="next_frame")(x)
+    model = keras.Model(inputs, outputs, name="autoregressive_lstm")
+    model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate), loss="sparse_categorical_crossentropy")
+    return model
+
+
+def quantise(frames: np.ndarray, levels: int) -> np.ndarray:
+    """Stored values in [0, 1] to level indices ``0 .. levels - 1``."""
+    return np.clip(np.floor(np.asarray(frames) * levels), 0, levels - 1).astype(np.int32)
+
+
+def level_values(levels: int) -> np.ndarray:
+    """The stored value of each level (the middle of its step)."""
+    return ((np.arange(levels) + 0.5) / levels).astype(np.float32)
+
+
+def _clips_of(data: PreparedDataset, label: str, splits: tuple[str, ...]) -> np.ndarray:
+    clips = [c for c in data.clips if c.label == label and c.split in splits]
+    if not clips:
+        raise ValueError(f"no {label!r} clips in the {'/'.join(splits)} split of {data.path} "
+                         f"(labels: {', '.join(data.labels)})")
+    return np.stack([data.spectrogram(c.clip) for c in clips]).astype(np.float32)
+
+
+def _frames(stored: np.ndarray) -> np.ndarray:
+    """``(clips, bins, frames)`` -> ``(clips, frames, bins)`` (time first, as LSTMs read)."""
+    return np.ascontiguousarray(np.swapaxes(stored, 1, 2))
+
+
+def _write_json(path: Path, data: Any) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+def train_generator(data_dir: str | Path, run_dir: str | Path, settings: GeneratorSettings,
+                    verbose: int = 2) -> dict[str, Any]:
+    """Train a generator on one genre's training clips; measure it on held-out clips.
+
+    Writes ``model.keras``, ``config.json``, ``history.json`` and ``metrics.json``
+    (see :func:`measure`) into ``run_dir``.
+
+    Returns:
+        The metrics.
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    import keras
+
+    run_dir = Path(run_dir)
+    data = PreparedDataset(data_dir)
+    train = _frames(_clips_of(data, settings.label, ("train",)))
+    if settings.overfit:
+        train = train[: settings.overfit]
+    elif settings.max_clips:
+        train = train[: settings.max_clips]
+    held_out = _frames(_clips_of(data, settings.label, ("val", "test")))
+    n_frames, n_bins = train.shape[1:]
+    model = build_generator(settings, n_bins, n_frames)
+    if settings.model == "paper":
+        x, y = train[:, 0], train[:, 1:]
+        validation = (held_out[:, 0], held_out[:, 1:])
+    else:
+        x, y = train[:, :-1], quantise(train[:, 1:], settings.levels)
+        validation = (held_out[:, :-1], quantise(held_out[:, 1:], settings.levels))
+    start = time.perf_counter()
+    fit = model.fit(x, y, validation_data=None if settings.overfit else validation, epochs=settings.epochs,
+                    batch_size=settings.batch_size, verbose=verbose, shuffle=True)
+    seconds = time.perf_counter() - start
+    run_dir.mkdir(parents=True, exist_ok=True)
+    tmp = run_dir / f".model.{os.getpid()}.tmp.keras"
+    model.save(tmp)
+    os.replace(tmp, run_dir / "model.keras")
+    config = {"data_dir": str(Path(data_dir).resolve()), "data_settings": data.settings.to_dict(),
+              "generator": asdict(settings), "n_train": int(len(train)), "n_held_out": int(len(held_out)),
+              "parameters": int(model.count_params()), "seconds": round(seconds, 1)}
+    _write_json(run_dir / "config.json", config)
+    history = {"epoch": list(range(1, len(fit.history["loss"]) + 1)),
+               **{k: [float(v) for v in values] for k, values in fit.history.items()}}
+    _write_json(run_dir / "history.json", history)
+    generator = _Generator(model, settings, n_bins, n_frames)
+    reference = train if settings.overfit else held_out
+    metrics = {**measure(generator, reference, data.settings), "model": settings.model,
+               "measured_on": "training clips (overfit run)" if settings.overfit else "held-out clips",
+               "n_train": int(len(train)), "epochs": settings.epochs, "seconds": round(seconds, 1)}
+    _write_json(run_dir / "metrics.json", metrics)
+    return metrics
+
+
+def load_generator(run_dir: str | Path) -> tuple[_Generator, dict[str, Any]]:
+    """A trained generator and its ``config.json``.
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    import keras
+
+    run_dir = Path(run_dir)
+    if not (run_dir / "model.keras").exists():
+        raise FileNotFoundError(f"no model.keras in {run_dir}: train one with `lildata train-generator`")
+    config = json.loads((run_dir / "config.json").read_text())
+    settings = GeneratorSettings(**config["generator"])
+    model = keras.saving.load_model(run_dir / "model.keras")
+    from .config import settings_from_dict
+
+    shape = settings_from_dict(config["data_settings"]).shape
+    return _Generator(model, settings, shape[0], shape[1]), config
+
+
+def _step_function(generator: _Generator):
+    """A compiled one-frame step of the autoregressive model: (frame, states) -> (probabilities, states)."""
+    import tensorflow as tf
+
+    model = generator.keras_model
+    project = model.get_layer("project")
+    cells = [model.get_layer(f"lstm{i + 1}").cell for i in range(generator.settings.layers)]
+    head = model.get_layer("levels")
+    levels = generator.settings.levels
+
+    @tf.function(reduce_retracing=True)
+    def step(frame, states):
+        x = project(frame)
+        new_states = []
+        for cell, state in zip(cells, states):
+            x, state = cell(x, state)
+            new_states.append(state)
+        logits = tf.reshape(head(x), (-1, generator.n_bins, levels))
+        return logits, new_states
+
+    return step
+
+
+def generate(generator: _Generator, seed: np.ndarray, n_frames: int, rng: np.random.Generator | None = None,
+             temperature: float | None = None, teacher: np.ndarray | None = None) -> np.ndarray:
+    """Generate frames.
+
+    Args:
+        generator: From :func:`load_generator` (or :func:`train_generator`'s run).
+        seed: Real frames to start from, ``(k, n_bins)`` (the paper's model uses the first).
+        n_frames: Frames to return, seed included.
+        rng: Random generator for sampling levels.
+        temperature: Sampling temperature (``None``: the settings').
+        teacher: With the autoregressive model, true frames ``(n_frames, n_bins)``
+            to feed instead of its own output (teacher forcing); the returned
+            frames are then the expected next frames.
+
+    Returns:
+        ``(n_bins, n_frames)`` stored spectrogram in [0, 1].
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    import tensorflow as tf
+
+    settings = generator.settings
+    rng = rng or np.random.default_rng(settings.seed)
+    seed = np.atleast_2d(np.asarray(seed, np.float32))
+    if settings.model == "paper":
+        frames = [seed[0]]
+        while len(frames) < n_frames:  # one clip per call; a longer sound continues from the last frame
+            out = np.asarray(generator.keras_model.predict(frames[-1][None], verbose=0))[0]
+            frames.extend(out)
+        return np.stack(frames[:n_frames]).T.copy()
+    step = _step_function(generator)
+    temperature = settings.temperature if temperature is None else temperature
+    values = tf.constant(level_values(settings.levels))
+    states = [[tf.zeros((1, settings.units)), tf.zeros((1, settings.units))] for _ in range(settings.layers)]
+    frames = list(seed)
+    for t in range(n_frames - 1):
+        source = teacher[t] if teacher is not None else frames[t]
+        logits, states = step(tf.constant(source[None], tf.float32), states)
+        if t + 1 < len(frames):
+            continue  # still reading the seed
+        logits = logits.numpy()[0] / max(temperature, 1e-6)
+        probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+        probs /= probs.sum(axis=1, keepdims=True)
+        if teacher is not None:
+            frames.append(probs @ values.numpy())
+        else:
+            # one random quantile for the whole frame: every bin takes the same quantile of its own
+            # distribution, so a frame is loud or quiet as a whole (a drum hit) instead of each bin
+            # rolling its own dice (which turns the spectrogram into grain)
+            cumulative = probs.cumsum(axis=1)
+            picks = (cumulative < rng.random()).sum(axis=1).clip(0, settings.levels - 1)
+            frames.append(values.numpy()[picks])
+    return np.stack(frames[:n_frames]).T.copy()
+
+
+def frame_stats(stored: np.ndarray) -> np.ndarray:
+    """Per-bin variance over time of stored spectrograms ``(..., bins, frames)``, averaged over clips."""
+    stored = np.asarray(stored, np.float32)
+    return stored.var(axis=-1).reshape(-1, stored.shape[-2]).mean(axis=0)
+
+
+def measure(generator: _Generator, clips: np.ndarray, settings, n_clips: int = 8,
+            judge=None, label: str | None = None) -> dict[str, Any]:
+    """Quality of a generator against real clips ``(clips, frames, bins)``.
+
+    Returns:
+        ``frame_error_teacher_db`` (RMS dB error of the next frame given the true
+        previous ones; for the paper's model, which reads no frames after the
+        first, the same as free running), ``frame_error_free_db`` (generated from
+        the clip's seed frames against the clip's true continuation),
+        ``variance_ratio`` (per-bin variance over time of generated frames over
+        that of real frames: about 1 is good, much below 1 is over-smoothed),
+        ``log_spectral_distance_db`` (generated clip to its real clip), and with
+        a ``judge`` the mean probability of ``label``.
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    span = settings.ceiling_db - settings.floor_db
+    rng = np.random.default_rng(generator.settings.seed)
+    chosen = clips[:n_clips]
+    k = 1 if generator.settings.model == "paper" else generator.settings.seed_frames
+    from .spectrogram import log_spectral_distance
+
+    free, teacher, generated, distance = [], [], [], []
+    for frames in chosen:
+        real = frames.T
+        made = generate(generator, frames[:k], len(frames), rng)
+        generated.append(made)
+        distance.append(log_spectral_distance(made, real, settings))
+        free.append(np.sqrt(np.mean((made[:, k:] - real[:, k:]) ** 2)) * span)
+        if generator.settings.model == "paper":
+            teacher.append(free[-1])
+        else:
+            expected = generate(generator, frames[:1], len(frames), rng, teacher=frames)
+            teacher.append(np.sqrt(np.mean((expected[:, 1:] - real[:, 1:]) ** 2)) * span)
+    generated = np.stack(generated)
+    real = np.swapaxes(chosen, 1, 2)
+    continuation = (slice(None), slice(None), slice(k, None))
+    metrics = {
+        "frame_error_teacher_db": float(np.mean(teacher)),
+        "frame_error_free_db": float(np.mean(free)),
+        "variance_ratio": float(frame_stats(generated[continuation]).mean() / frame_stats(real[continuation]).mean()),
+        "log_spectral_distance_db": float(np.mean(distance)),
+        "n_clips": int(len(chosen)),
+    }
+    if judge is not None:
+        from .training import predict_stored
+
+        model, config = judge
+        label = label or generator.settings.label
+        if label in config["labels"]:
+            probs = predict_stored(model, generated)
+            metrics["judge_probability"] = float(probs[:, config["labels"].index(label)].mean())
+            metrics["judged_label"] = label
+    return metrics
+
+
+def generate_sound(run_dir: str | Path, out_dir: str | Path | None = None, seconds: float | None = None,
+                   seed: int = 0, judge=None) -> dict[str, Any]:
+    """Generate a sound from a trained generator, seeded by a held-out clip of its genre.
+
+    Writes ``generated.wav`` (Griffin-Lim with the dataset's STFT), ``seed.wav``
+    (the real clip whose first frames started it), ``spectrogram.png`` and
+    ``metrics.json`` (the run's quality measures plus this sound's) to ``out_dir``.
+
+    Args:
+        run_dir: A run of :func:`train_generator`.
+        out_dir: Where to write (``None``: nothing is written).
+        seconds: Length (default: one clip).
+        seed: Picks the held-out seed clip and the sampling.
+        judge: ``(model, run_config)`` of a genre classifier.
+
+    Returns:
+        ``{"stored", "audio", "seed_stored", "metrics"}``.
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    from .config import settings_from_dict
+
+    generator, config = load_generator(run_dir)
+    settings = settings_from_dict(config["data_settings"])
+    data = PreparedDataset(config["data_dir"])
+    held_out = _frames(_clips_of(data, generator.settings.label, ("val", "test")))
+    frames = held_out[seed % len(held_out)]
+    n_frames = generator.n_frames if seconds is None else \
+        int(round(seconds * settings.sample_rate / settings.hop_length)) + 1
+    k = 1 if generator.settings.model == "paper" else generator.settings.seed_frames
+    stored = generate(generator, frames[:k], n_frames, np.random.default_rng(seed))
+    clip_frames = generator.n_frames
+    metrics = json.loads((Path(run_dir) / "metrics.json").read_text()) if (Path(run_dir) / "metrics.json").exists() \
+        else {}
+    metrics["this_sound"] = {"seconds": (n_frames - 1) * settings.hop_length / settings.sample_rate,
+                             "seed": seed, "variance_ratio": float(frame_stats(stored[:, k:]).mean()
+                                                                   / frame_stats(frames[k:].T).mean())}
+    if judge is not None:
+        from .training import predict_stored
+
+        model, judge_config = judge
+        if generator.settings.label in judge_config["labels"]:
+            windows = [stored[:, i:i + clip_frames] for i in range(0, n_frames - clip_frames + 1, clip_frames)]
+            probs = predict_stored(model, np.stack(windows))
+            metrics["this_sound"]["judge_probability"] = float(
+                probs[:, judge_config["labels"].index(generator.settings.label)].mean())
+    import librosa
+
+    from .spectrogram import stored_to_magnitude
+
+    audio = librosa.griffinlim(stored_to_magnitude(stored, settings), n_iter=settings.griffin_lim_iters,
+                               hop_length=settings.hop_length, n_fft=settings.n_fft, window="hann", center=True,
+                               length=(n_frames - 1) * settings.hop_length, momentum=0.99, init="random",
+                               random_state=np.random.default_rng(seed)).astype(np.float32)
+    result = {"stored": stored, "audio": audio, "seed_stored": frames.T, "metrics": metrics}
+    if out_dir is not None:
+        _write_sound(Path(out_dir), result, settings, frames, generator.settings)
+    return result
+
+
+def _write_sound(out_dir: Path, result: dict, settings, frames: np.ndarray, generator_settings) -> None:
+    import matplotlib.pyplot as plt
+
+    from .audio import write_wav
+    from .plots import plot_spectrograms
+    from .spectrogram import stored_to_audio
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_wav(out_dir / "generated.wav", result["audio"], settings.sample_rate)
+    write_wav(out_dir / "seed.wav", stored_to_audio(frames.T, settings), settings.sample_rate)
+    fig, _ = plot_spectrograms({"real clip (its first frames seed the model)": frames.T,
+                                f"generated ({generator_settings.model})": result["stored"]}, settings)
+    with atomic_path(out_dir / "spectrogram.png") as tmp:
+        fig.savefig(tmp, format="png", dpi=80)
+    plt.close(fig)
+    _write_json(out_dir / "metrics.json", result["metrics"])
+
+
+def ensure_generator(data_dir: str | Path, run_dir: str | Path, settings: GeneratorSettings,
+                     judge=None, verbose: int = 2) -> dict[str, Any]:
+    """Train a generator unless ``run_dir`` holds one with the same settings; add the judge's verdict.
+
+    Returns:
+        The run's metrics.
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    run_dir = Path(run_dir)
+    saved = run_dir / "config.json"
+    if saved.exists() and (run_dir / "metrics.json").exists():
+        config = json.loads(saved.read_text())
+        if config["generator"] != json.loads(json.dumps(asdict(settings))):
+            raise FileExistsError(f"{run_dir} holds a generator with other settings: choose another folder")
+        print(f"reusing the generator in {run_dir}")
+        metrics = json.loads((run_dir / "metrics.json").read_text())
+    else:
+        metrics = train_generator(data_dir, run_dir, settings, verbose=verbose)
+    if judge is not None and "judge_probability" not in metrics:
+        generator, config = load_generator(run_dir)
+        data = PreparedDataset(config["data_dir"])
+        from .config import settings_from_dict
+
+        reference = _frames(_clips_of(data, settings.label, ("train",) if settings.overfit else ("val", "test")))
+        if settings.overfit:
+            reference = reference[: settings.overfit]
+        judged = measure(generator, reference, settings_from_dict(config["data_settings"]), judge=judge)
+        metrics.update({k: v for k, v in judged.items() if k.startswith("judge")})
+        _write_json(run_dir / "metrics.json", metrics)
+    return metrics
+
+
+def metrics_table(runs: dict[str, dict[str, Any]]) -> str:
+    """A Markdown table of generator measures, one row per run.
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    rows = ["| generator | measured on | frame error, teacher forcing (dB) | frame error, free-running (dB) | "
+            "variance ratio | log-spectral distance (dB) | judged P(genre) |",
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for name, m in runs.items():
+        judged = f"{m['judge_probability']:.2f}" if "judge_probability" in m else "-"
+        rows.append(f"| {name} | {m['measured_on']} | {m['frame_error_teacher_db']:.1f} | {m['frame_error_free_db']:.1f} | "
+                    f"{m['variance_ratio']:.2f} | {m['log_spectral_distance_db']:.1f} | {judged} |")
+    return "\n".join(rows)

@@ -1,0 +1,103 @@
+"""Write the Colab badge, the clone address and the next-notebook link of every course notebook.
+
+    python scripts/notebook_links.py           # rewrite the notebooks in place
+    python scripts/notebook_links.py --check   # exit 1 if any notebook differs (the tests run this)
+
+The repository address lives here only (``REPOSITORY``), so badges, set-up cells and links
+cannot drift apart. The README's notebook table is checked too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REPOSITORY = "lildata-course/lildata"
+BRANCH = "main"
+NOTEBOOKS = {
+    "01_data_prep.ipynb": "01 · From music to spectrograms",
+    "02_classifier.ipynb": "02 · Genre classification",
+    "03_resnet.ipynb": "03 · ResNet50 against Lil Data",
+    "04_genre_transfer.ipynb": "04 · Neural genre transfer",
+    "05_lstm_generation.ipynb": "05 · Generating spectrograms with LSTMs",
+    "06_listening.ipynb": "06 · Listening to every stage",
+}
+BADGE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)")
+CLONE = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+\.git")
+NEXT = re.compile(r"\*\*Next:\*\*.*", re.S)
+
+
+def badge(name: str) -> str:
+    """The Open-in-Colab badge of a notebook."""
+    return (f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+            f"(https://colab.research.google.com/github/{REPOSITORY}/blob/{BRANCH}/notebooks/{name})")
+
+
+def next_link(name: str) -> str:
+    """The closing link: the next notebook, or from the last one back to the first."""
+    names = list(NOTEBOOKS)
+    i = names.index(name)
+    if i + 1 < len(names):
+        return f"**Next:** [{NOTEBOOKS[names[i + 1]]}]({names[i + 1]})"
+    return (f"**Next:** back to [{NOTEBOOKS[names[0]]}]({names[0]}), or change `PRESET` and run the course again "
+            f"(`make demo`).")
+
+
+def fixed(name: str, notebook: dict) -> dict:
+    """The notebook with its badge, clone address and next link made right."""
+    cells = notebook["cells"]
+    source = lambda cell: "".join(cell["source"])  # noqa: E731
+    first = source(cells[0])
+    if not BADGE.search(first):
+        raise SystemExit(f"{name}: the first cell has no Colab badge to fix")
+    cells[0]["source"] = BADGE.sub(badge(name).replace("\\", "\\\\"), first)
+    for cell in cells:
+        if cell["cell_type"] == "code" and "IS_COLAB" in source(cell):
+            cell["source"] = CLONE.sub(f"https://github.com/{REPOSITORY}.git", source(cell))
+    last = [c for c in cells if c["cell_type"] == "markdown" and "**Next:**" in source(c)]
+    if not last:
+        raise SystemExit(f"{name}: no markdown cell with a **Next:** link")
+    last[-1]["source"] = NEXT.sub(next_link(name), source(last[-1]))
+    return notebook
+
+
+def readme_problems() -> list[str]:
+    """Notebooks the README's table does not link."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return [f"README.md does not link notebooks/{name}" for name in NOTEBOOKS if f"notebooks/{name}" not in readme]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if anything would change")
+    args = parser.parse_args(argv)
+    problems = []
+    found = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    if found != sorted(NOTEBOOKS):
+        problems.append(f"notebooks on disk {found} are not the course's {sorted(NOTEBOOKS)}")
+    for name in NOTEBOOKS:
+        path = ROOT / "notebooks" / name
+        if not path.exists():
+            continue
+        text = path.read_text(encoding="utf-8")
+        notebook = fixed(name, json.loads(text))
+        for cell in notebook["cells"]:  # nbformat keeps sources as lists of lines
+            if isinstance(cell["source"], str):
+                cell["source"] = cell["source"].splitlines(keepends=True)
+        new = json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+        if json.loads(new) != json.loads(text):
+            problems.append(f"notebooks/{name}: badge, clone address or next link is out of date")
+            if not args.check:
+                path.write_text(new, encoding="utf-8")
+    problems += readme_problems()
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 1 if problems and args.check else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
