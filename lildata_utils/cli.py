@@ -211,11 +211,17 @@ def _cmd_train_generator(args: argparse.Namespace) -> int:
                                     label=args.label, epochs=args.epochs, layers=args.layers, units=args.units,
                                     overfit=args.overfit, seed=args.seed)
         metrics = train_generator(args.data_dir, args.run_dir, settings, verbose=0 if args.quiet else 2)
-    except (DatasetError, ValueError) as error:
+        if args.judge:
+            from .generate import ensure_generator
+            from .training import load_run
+
+            metrics = ensure_generator(args.data_dir, args.run_dir, settings, judge=load_run(args.judge))
+    except (DatasetError, ValueError, FileNotFoundError) as error:
         return _fail(str(error))
     print(f"{args.model}: frame error {metrics['frame_error_teacher_db']:.1f} dB with teacher forcing, "
           f"{metrics['frame_error_free_db']:.1f} dB free-running; variance ratio {metrics['variance_ratio']:.2f} "
-          f"({metrics['measured_on']}) -> {args.run_dir}")
+          f"({metrics['measured_on']})" + (f"; judged P({args.label}) {metrics['judge_probability']:.2f}"
+                                           if "judge_probability" in metrics else "") + f" -> {args.run_dir}")
     return 0
 
 
@@ -233,6 +239,19 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     judged = f", judged {sound['judge_probability']:.2f}" if "judge_probability" in sound else ""
     print(f"wrote {args.out_dir}/generated.wav ({sound['seconds']:.1f} s, variance ratio "
           f"{sound['variance_ratio']:.2f}{judged}), seed.wav, spectrogram.png, metrics.json")
+    return 0
+
+
+def _cmd_results(args: argparse.Namespace) -> int:
+    from .course import collect_results
+
+    if not args.runs_dir.is_dir():
+        return _fail(f"{args.runs_dir} is not a folder of runs (make demo writes runs/<preset>)")
+    tables = collect_results(args.runs_dir)
+    if not tables:
+        return _fail(f"no finished runs in {args.runs_dir}")
+    for title, table in tables.items():
+        print(f"### {title}\n\n{table}\n")
     return 0
 
 
@@ -330,6 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--layers", type=int, help="LSTM layers (the paper: 2 to 4)")
     p.add_argument("--units", type=int, help="units per LSTM layer (the paper: 50)")
     p.add_argument("--overfit", type=int, help="train on only this many clips (the paper's run on 2)")
+    p.add_argument("--judge", type=Path, help="a classifier run: adds its probability of the genre to metrics.json")
     p.add_argument("--seed", type=int)
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_cmd_train_generator)
@@ -341,6 +361,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--judge", type=Path, help="a classifier run, to judge the genre")
     p.add_argument("out_dir", type=Path)
     p.set_defaults(func=_cmd_generate)
+
+    p = sub.add_parser("results", help="Markdown tables of every finished run in a runs folder")
+    p.add_argument("runs_dir", type=Path, help="e.g. runs/classroom")
+    p.set_defaults(func=_cmd_results)
     return parser
 
 

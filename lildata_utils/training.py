@@ -343,6 +343,7 @@ def load_run(run: str | Path):
     if not model_path.exists():
         raise FileNotFoundError(f"no model.keras in {run_dir}: train one with `lildata train`")
     config = json.loads((run_dir / "config.json").read_text())
+    config["run_dir"] = str(run_dir)
     return keras.saving.load_model(model_path), config
 
 

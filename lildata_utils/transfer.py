@@ -443,17 +443,19 @@ def outcome_table(outcomes: dict[str, dict[str, Any]]) -> str:
 
     Notebook: notebooks/04_genre_transfer.ipynb
     """
-    head = ("| net | iterations | P(style) content | control | result | LSD result-content (dB) | "
-            "LSD result-style (dB) | LSD control-content (dB) | centroid change (Hz) | high band change (dB) |")
-    rows = [head, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    head = ("| net | iterations | P(style) content | control | result | judged genre of result | "
+            "LSD result-content (dB) | LSD result-style (dB) | LSD control-content (dB) | "
+            "centroid content -> result (style) (Hz) | high band change (dB) |")
+    rows = [head, "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
     for name, o in outcomes.items():
         p = o.get("judge", {}).get("probability", {})
         d = o["log_spectral_distance_db"]
         b = o["brightness"]
         cells = [name, str(o["settings"]["iterations"])] + \
-            [f"{p[k]:.2f}" if k in p else "-" for k in ("content", "control", "result")] + \
+            [f"{p[k]:.2g}" if k in p else "-" for k in ("content", "control", "result")] + \
+            [o.get("judge", {}).get("predicted", {}).get("result", "-")] + \
             [f"{d['result_to_content']:.1f}", f"{d['result_to_style']:.1f}", f"{d['control_to_content']:.1f}",
-             f"{b['result']['centroid_hz'] - b['content']['centroid_hz']:+.0f}",
+             f"{b['content']['centroid_hz']:.0f} -> {b['result']['centroid_hz']:.0f} ({b['style']['centroid_hz']:.0f})",
              f"{b['result']['high_db'] - b['content']['high_db']:+.1f}"]
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)

@@ -88,12 +88,17 @@ def test_generate_command_writes_sound_picture_metrics(runs, tmp_path, capsys):
 
 
 def test_train_generator_command_and_its_errors(tiny_prepared, tmp_path, capsys):
+    from lildata_utils import training
+
+    training.train(tiny_prepared, tmp_path / "judge", training.train_preset("tiny", model="softmax", epochs=2),
+                   verbose=0)
     assert cli.main(["train-generator", str(tiny_prepared), str(tmp_path / "g"), "--model", "paper", "--epochs", "1",
-                     "--overfit", "2", "--quiet"]) == 0
+                     "--overfit", "2", "--quiet", "--judge", str(tmp_path / "judge")]) == 0
     config_ = json.loads((tmp_path / "g" / "config.json").read_text())
     assert config_["n_train"] == 2 and config_["generator"]["overfit"] == 2
     metrics = json.loads((tmp_path / "g" / "metrics.json").read_text())
     assert metrics["measured_on"] == "training clips (overfit run)"
+    assert 0 <= metrics["judge_probability"] <= 1 and metrics["judged_label"] == "lofi"
     capsys.readouterr()
     assert cli.main(["train-generator", str(tiny_prepared), str(tmp_path / "h"), "--label", "polka"]) == 2
     assert "polka" in capsys.readouterr().err

@@ -144,3 +144,11 @@ def test_the_distributed_path_runs_on_two_cpu_replicas(tiny_prepared, tmp_path):
 def test_unknown_strategy_is_refused():
     with pytest.raises(ValueError, match="unknown strategy"):
         training.get_strategy("quantum")
+
+
+def test_results_command_tabulates_finished_runs(softmax_run, capsys, tmp_path):
+    assert cli.main(["results", str(softmax_run.parent)]) == 0
+    out = capsys.readouterr().out
+    assert "### classifiers" in out and f"| {softmax_run.name} | 3 | song |" in out
+    assert cli.main(["results", str(tmp_path)]) == 2
+    assert "no finished runs" in capsys.readouterr().err
