@@ -348,7 +348,7 @@ def prepare(raw_dir: str | Path, out_dir: str | Path, settings: SpectrogramSetti
             raise DatasetError(
                 f"{out_dir}: already holds a dataset made with other settings "
                 f"(preset {old.get('name')!r}); use another folder or the same preset")
-    _write_json(config_path, {"spectrogram": settings.to_dict(), "raw_dir": str(raw_dir),
+    _write_json(config_path, {"spectrogram": settings.to_dict(), "raw_dir": str(raw_dir.resolve()),
                               "split_fractions": [0.8, 0.1, 0.1]})
     for entry in skipped:
         log(f"skipped {entry['file']}: {entry['reason']}")

@@ -68,6 +68,16 @@ def _copy(source: Path, target: Path) -> str:
     return f"{target.parent.name}/{target.name}"
 
 
+def _sound_row(out_dir: Path, image: Path, prefix: str, title: str, sounds: list[tuple[str, str]]) -> str:
+    """A picture and labelled players; ``sounds`` are (WAV name beside the picture, label)."""
+    src = _copy(image, out_dir / "img" / f"{prefix}.png")
+    players = "".join(
+        f"<figure><figcaption>{html.escape(label)}</figcaption><audio controls preload='metadata' "
+        f"src='{_copy(image.parent / f'{name}.wav', out_dir / 'audio' / f'{prefix}_{name}.wav')}'></audio></figure>"
+        for name, label in sounds)
+    return f"<div class='wide'><h3>{html.escape(title)}</h3><img src='{src}' alt='{html.escape(title)}'>{players}</div>"
+
+
 def _runs_sections(runs: Path, out_dir: Path) -> str:
     """The report's sections for classification, genre transfer and generation, from a runs folder."""
     from .course import collect_results, markdown_table_to_html
@@ -84,28 +94,16 @@ def _runs_sections(runs: Path, out_dir: Path) -> str:
                      f"{markdown_table_to_html(tables['classifiers'])}{images}</section>")
     transfers = sorted(runs.glob("transfer/*/outcome.json"))
     if transfers:
-        rows = []
-        for outcome in transfers:
-            net = outcome.parent
-            image = _copy(net / "spectrograms.png", out_dir / "img" / f"transfer_{net.name}.png")
-            sounds = "".join(
-                f"<figure><figcaption>{name}</figcaption><audio controls preload='metadata' "
-                f"src='{_copy(net / f'{name}.wav', out_dir / 'audio' / f'transfer_{net.name}_{name}.wav')}'></audio></figure>"
-                for name in ("content", "style", "control", "result"))
-            rows.append(f"<div class='wide'><h3>{html.escape(net.name)}</h3><img src='{image}' alt='{net.name}'>{sounds}</div>")
+        rows = [_sound_row(out_dir, outcome.parent / "spectrograms.png", f"transfer_{outcome.parent.name}",
+                           outcome.parent.name, [(n, n) for n in ("content", "style", "control", "result")])
+                for outcome in transfers]
         parts.append(f"<section><h2>Neural genre transfer (notebook 04)</h2>"
                      f"{markdown_table_to_html(tables['genre transfer'])}{''.join(rows)}</section>")
     samples = sorted(runs.glob("generator_*/sample/generated.wav"))
     if samples:
-        rows = []
-        for wav in samples:
-            run = wav.parent.parent.name
-            image = _copy(wav.parent / "spectrogram.png", out_dir / "img" / f"{run}.png")
-            sounds = "".join(
-                f"<figure><figcaption>{label}</figcaption><audio controls preload='metadata' "
-                f"src='{_copy(wav.parent / f'{name}.wav', out_dir / 'audio' / f'{run}_{name}.wav')}'></audio></figure>"
-                for name, label in (("seed", "real clip (through Griffin-Lim)"), ("generated", "generated")))
-            rows.append(f"<div class='wide'><h3>{html.escape(run)}</h3><img src='{image}' alt='{run}'>{sounds}</div>")
+        rows = [_sound_row(out_dir, wav.parent / "spectrogram.png", wav.parent.parent.name, wav.parent.parent.name,
+                           [("seed", "real clip (through Griffin-Lim)"), ("generated", "generated")])
+                for wav in samples]
         table = markdown_table_to_html(tables["generators"]) if "generators" in tables else ""
         parts.append(f"<section><h2>Generating spectrograms (notebook 05)</h2>{table}{''.join(rows)}</section>")
     return "".join(parts)

@@ -224,3 +224,12 @@ def test_tf_pipeline_reindexes_a_subset_of_labels(prepared):
     assert set(targets.tolist()) == {0, 1}
     shuffled = [int(v) for _, y in pipeline.make_tf_dataset(data, "train", labels=labels, seed=1) for v in y]
     assert sorted(shuffled) == sorted(targets.tolist())
+
+
+def test_the_dataset_remembers_its_songs_wherever_it_is_opened_from(tiny_raw, tmp_path, monkeypatch):
+    monkeypatch.chdir(tiny_raw.parent)
+    dataset.prepare(Path(tiny_raw.name), tmp_path / "out", TINY, jobs=1, progress=False, log=lambda line: None)
+    monkeypatch.chdir(tmp_path)
+    data = dataset.PreparedDataset(tmp_path / "out")
+    assert Path(data.config["raw_dir"]) == tiny_raw.resolve()
+    assert (Path(data.config["raw_dir"]) / data.clips[0].song).exists()
