@@ -81,7 +81,7 @@ GENERATOR_PRESETS = {
     "paper": {"paper": GeneratorSettings(model="paper", units=50, layers=2, epochs=50, learning_rate=1e-3),
               "autoregressive": GeneratorSettings(epochs=30)},
     "classroom": {"paper": GeneratorSettings(model="paper", units=50, layers=2, epochs=50, learning_rate=1e-3),
-                  "autoregressive": GeneratorSettings(epochs=30)},
+                  "autoregressive": GeneratorSettings(epochs=20)},
     "tiny": {"paper": GeneratorSettings(model="paper", units=50, layers=2, epochs=3, learning_rate=1e-3),
              "autoregressive": GeneratorSettings(units=32, epochs=3, seed_frames=4)},
 }
