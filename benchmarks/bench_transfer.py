@@ -22,7 +22,12 @@ def training_step_seconds(extractor, shape, repeats: int) -> float:
     import numpy as np
     import tensorflow as tf
 
-    extractor.trainable = True
+    def set_trainable(layer, value: bool) -> None:
+        layer.trainable = value
+        for inner in getattr(layer, "layers", []):
+            set_trainable(inner, value)
+
+    set_trainable(extractor, True)
     optimizer = keras.optimizers.Adam(1e-4)
     variables = extractor.trainable_variables
     optimizer.build(variables)
@@ -40,7 +45,7 @@ def training_step_seconds(extractor, shape, repeats: int) -> float:
     for _ in range(repeats):
         step()
     seconds = (time.perf_counter() - start) / repeats
-    extractor.trainable = False
+    set_trainable(extractor, False)
     return seconds
 
 

@@ -145,3 +145,28 @@ def test_brightness_measures():
     levels = transfer.band_levels(stored, TINY)
     assert levels["high_db"] > levels["low_db"]
     assert audio_to_stored(np.zeros(TINY.clip_samples, np.float32), TINY).max() == 0
+
+
+def test_random1d_style_cost_is_the_same_in_both_forms(clips):
+    content, style = clips
+    settings = transfer.transfer_settings("random1d", filters=512)  # 512 channels > 65 frames
+    extractor = transfer.feature_extractor(settings, TINY.shape)
+    image = np.clip(content.stored + 0.1, 0, 1)[None, ..., None].astype(np.float32)
+    fast = transfer.StyleTransfer(extractor, settings, content.stored, style.stored)
+    direct = transfer.StyleTransfer(extractor, settings, content.stored, style.stored, dual_gram=False)
+    assert fast._positions_first(extractor(image)[0])
+    assert float(fast.costs(image)[2]) == pytest.approx(float(direct.costs(image)[2]), rel=1e-4)
+
+
+def test_frame_conv_is_a_1d_convolution_over_time_with_bins_as_channels():
+    rng = np.random.default_rng(0)
+    x = rng.random((2, 12, 20, 1)).astype(np.float32)  # 12 bins, 20 frames
+    layer = transfer.FrameConv1D(5, 3)
+    layer.build(x.shape)
+    kernel = rng.standard_normal((3, 12, 5)).astype(np.float32)
+    layer.set_weights([kernel.reshape(36, 5)])
+    conv = keras.layers.Conv2D(5, (1, 3), activation="relu", use_bias=False)
+    conv.build((None, 1, 20, 12))
+    conv.set_weights([kernel[None]])
+    expected = np.asarray(conv(np.transpose(x, (0, 3, 2, 1))))
+    np.testing.assert_allclose(np.asarray(layer(x)), expected, rtol=1e-5, atol=1e-5)
