@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import os
 import time
 from pathlib import Path
 
@@ -185,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs-root", type=Path, default=ROOT / "runs")
     parser.add_argument("--reports", type=Path, default=ROOT / "reports")
     args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the kernels inherit it: fewer TensorFlow start-up lines
     start = time.perf_counter()
     out_dir = args.reports / args.preset
     executed = run_notebooks(args.preset, args.data_root.resolve(), out_dir, runs_root=args.runs_root.resolve())

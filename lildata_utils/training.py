@@ -371,7 +371,8 @@ def clip_predictions(model, data: PreparedDataset, split: str,
     if not len(clips):
         return clips, targets, np.zeros((0, len(run_config["labels"])), np.float32)
     stream = make_tf_dataset(data, batch_size=64, shuffle=False, clips=clips, targets=targets)
-    return clips, targets, np.asarray(model.predict(stream, verbose=0))
+    # batch by batch: model.predict would build a new function for every call (and warn about retracing)
+    return clips, targets, np.concatenate([np.asarray(model(x, training=False)) for x, _ in stream])
 
 
 def evaluate(model, data: PreparedDataset | str | Path, split: str = "test",
