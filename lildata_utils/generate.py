@@ -268,7 +268,8 @@ def _step_function(generator: _Generator):
 
 
 def generate(generator: _Generator, seed: np.ndarray, n_frames: int, rng: np.random.Generator | None = None,
-             temperature: float | None = None, teacher: np.ndarray | None = None) -> np.ndarray:
+             temperature: float | None = None, teacher: np.ndarray | None = None,
+             shared_quantile: bool = True) -> np.ndarray:
     """Generate frames.
 
     Args:
@@ -280,6 +281,8 @@ def generate(generator: _Generator, seed: np.ndarray, n_frames: int, rng: np.ran
         teacher: With the autoregressive model, true frames ``(n_frames, n_bins)``
             to feed instead of its own output (teacher forcing); the returned
             frames are then the expected next frames.
+        shared_quantile: One random quantile per frame for all bins (``False``:
+            each bin draws its own, which turns frames into grain).
 
     Returns:
         ``(n_bins, n_frames)`` stored spectrogram in [0, 1].
@@ -317,7 +320,8 @@ def generate(generator: _Generator, seed: np.ndarray, n_frames: int, rng: np.ran
             # distribution, so a frame is loud or quiet as a whole (a drum hit) instead of each bin
             # rolling its own dice (which turns the spectrogram into grain)
             cumulative = probs.cumsum(axis=1)
-            picks = (cumulative < rng.random()).sum(axis=1).clip(0, settings.levels - 1)
+            draw = rng.random() if shared_quantile else rng.random((len(probs), 1))
+            picks = (cumulative < draw).sum(axis=1).clip(0, settings.levels - 1)
             frames.append(values.numpy()[picks])
     return np.stack(frames[:n_frames]).T.copy()
 
