@@ -297,7 +297,7 @@ def generate(generator: _Generator, seed: np.ndarray, n_frames: int, rng: np.ran
     if settings.model == "paper":
         frames = [seed[0]]
         while len(frames) < n_frames:  # one clip per call; a longer sound continues from the last frame
-            out = np.asarray(generator.keras_model.predict(frames[-1][None], verbose=0))[0]
+            out = np.asarray(generator.keras_model(frames[-1][None], training=False))[0]
             frames.extend(out)
         return np.stack(frames[:n_frames]).T.copy()
     step = _step_function(generator)
@@ -510,5 +510,5 @@ def metrics_table(runs: dict[str, dict[str, Any]]) -> str:
     for name, m in runs.items():
         judged = f"{m['judge_probability']:.2f}" if "judge_probability" in m else "-"
         rows.append(f"| {name} | {m['measured_on']} | {m['frame_error_teacher_db']:.1f} | {m['frame_error_free_db']:.1f} | "
-                    f"{m['variance_ratio']:.2f} | {m['log_spectral_distance_db']:.1f} | {judged} |")
+                    f"{m['variance_ratio']:.3f} | {m['log_spectral_distance_db']:.1f} | {judged} |")
     return "\n".join(rows)

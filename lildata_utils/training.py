@@ -355,7 +355,9 @@ def predict_stored(model, stored: np.ndarray, batch_size: int = 32) -> np.ndarra
     stored = np.asarray(stored, np.float32)
     if stored.ndim == 2:
         stored = stored[None]
-    return np.asarray(model.predict(stored[..., None], batch_size=batch_size, verbose=0))
+    # batch by batch: model.predict would build a new function for every call (and warn about retracing)
+    return np.concatenate([np.asarray(model(stored[i:i + batch_size, ..., None], training=False))
+                           for i in range(0, len(stored), batch_size)])
 
 
 def clip_predictions(model, data: PreparedDataset, split: str,
