@@ -31,6 +31,7 @@ __all__ = [
     "iter_clips",
     "load_audio",
     "rms_db",
+    "write_json",
     "write_wav",
 ]
 
@@ -81,6 +82,16 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def write_json(path: str | Path, data) -> Path:
+    """Write JSON, indented, atomically (a temporary name, then renamed)."""
+    import json
+
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    return path
 
 
 def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int) -> Path:

@@ -203,11 +203,6 @@ def _fingerprint(path: Path, settings: SpectrogramSettings) -> dict[str, Any]:
     return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "settings": settings.to_dict()}
 
 
-def _write_json(path: Path, data: Any) -> None:
-    with audio_io.atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(data, indent=2) + "\n")
-
-
 def _save_shard(path: Path, clips: list[np.ndarray]) -> None:
     with audio_io.atomic_path(path) as tmp:
         with open(tmp, "wb") as handle:
@@ -220,7 +215,7 @@ def _write_record(path: Path, record: dict[str, Any], shard_writes: list[Future]
     if failed:
         record.update(status="skipped", reason=f"could not write its spectrograms: {failed[0]}")
         record.pop("shards", None)
-    _write_json(path, record)
+    audio_io.write_json(path, record)
 
 
 def _process_song(raw_dir: str, out_dir: str, song: str, label: str,
@@ -348,7 +343,7 @@ def prepare(raw_dir: str | Path, out_dir: str | Path, settings: SpectrogramSetti
             raise DatasetError(
                 f"{out_dir}: already holds a dataset made with other settings "
                 f"(preset {old.get('name')!r}); use another folder or the same preset")
-    _write_json(config_path, {"spectrogram": settings.to_dict(), "raw_dir": str(raw_dir.resolve()),
+    audio_io.write_json(config_path, {"spectrogram": settings.to_dict(), "raw_dir": str(raw_dir.resolve()),
                               "split_fractions": [0.8, 0.1, 0.1]})
     for entry in skipped:
         log(f"skipped {entry['file']}: {entry['reason']}")
@@ -417,7 +412,7 @@ def _finish(out_dir: Path, songs_by_label: dict[str, list[str]], records: dict[s
             writer = csv.DictWriter(handle, fieldnames=MANIFEST_COLUMNS)
             writer.writeheader()
             writer.writerows(rows)
-    _write_json(out_dir / "prepare_report.json", report.to_dict())
+    audio_io.write_json(out_dir / "prepare_report.json", report.to_dict())
     keep_specs = {s["file"] for r in records.values() if r["status"] == "ok" for s in r["shards"]}
     keep_songs = {f"{r['id']}.json" for r in records.values()}
     for folder, keep in (("specs", keep_specs), ("songs", keep_songs)):

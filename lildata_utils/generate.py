@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .audio import atomic_path
+from .audio import atomic_path, write_json
 from .dataset import PreparedDataset
 
 __all__ = ["GENERATOR_MODELS", "GENERATOR_PRESETS", "GeneratorSettings", "build_generator", "frame_stats",
@@ -166,11 +166,6 @@ def _frames(stored: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.swapaxes(stored, 1, 2))
 
 
-def _write_json(path: Path, data: Any) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
-
-
 def train_generator(data_dir: str | Path, run_dir: str | Path, settings: GeneratorSettings,
                     verbose: int = 2) -> dict[str, Any]:
     """Train a generator on one genre's training clips; measure it on held-out clips.
@@ -212,16 +207,16 @@ def train_generator(data_dir: str | Path, run_dir: str | Path, settings: Generat
     config = {"data_dir": str(Path(data_dir).resolve()), "data_settings": data.settings.to_dict(),
               "generator": asdict(settings), "n_train": int(len(train)), "n_held_out": int(len(held_out)),
               "parameters": int(model.count_params()), "seconds": round(seconds, 1)}
-    _write_json(run_dir / "config.json", config)
+    write_json(run_dir / "config.json", config)
     history = {"epoch": list(range(1, len(fit.history["loss"]) + 1)),
                **{k: [float(v) for v in values] for k, values in fit.history.items()}}
-    _write_json(run_dir / "history.json", history)
+    write_json(run_dir / "history.json", history)
     generator = _Generator(model, settings, n_bins, n_frames)
     reference = train if settings.overfit else held_out
     metrics = {**measure(generator, reference, data.settings), "model": settings.model,
                "measured_on": "training clips (overfit run)" if settings.overfit else "held-out clips",
                "n_train": int(len(train)), "epochs": settings.epochs, "seconds": round(seconds, 1)}
-    _write_json(run_dir / "metrics.json", metrics)
+    write_json(run_dir / "metrics.json", metrics)
     return metrics
 
 
@@ -463,7 +458,7 @@ def _write_sound(out_dir: Path, result: dict, settings, frames: np.ndarray, gene
     with atomic_path(out_dir / "spectrogram.png") as tmp:
         fig.savefig(tmp, format="png", dpi=80)
     plt.close(fig)
-    _write_json(out_dir / "metrics.json", result["metrics"])
+    write_json(out_dir / "metrics.json", result["metrics"])
 
 
 def ensure_generator(data_dir: str | Path, run_dir: str | Path, settings: GeneratorSettings,
@@ -495,7 +490,7 @@ def ensure_generator(data_dir: str | Path, run_dir: str | Path, settings: Genera
             reference = reference[: settings.overfit]
         judged = measure(generator, reference, settings_from_dict(config["data_settings"]), judge=judge)
         metrics.update({k: v for k, v in judged.items() if k.startswith("judge")})
-        _write_json(run_dir / "metrics.json", metrics)
+        write_json(run_dir / "metrics.json", metrics)
     return metrics
 
 

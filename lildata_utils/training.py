@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .audio import atomic_path
+from .audio import atomic_path, write_json
 from .dataset import SPLITS, PreparedDataset
 
 __all__ = ["STRATEGIES", "TRAIN_PRESETS", "TrainSettings", "clip_predictions", "evaluate", "get_strategy", "load_run", "most_confused",
@@ -157,11 +157,6 @@ def get_strategy(name: str = "auto"):
     return tf.distribute.get_strategy()
 
 
-def _write_json(path: Path, data: Any) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
-
-
 def _build(settings: TrainSettings, data: PreparedDataset, labels: list[str], train_clips: np.ndarray):
     import keras
 
@@ -280,7 +275,7 @@ def train(data_dir: str | Path, run_dir: str | Path, settings: TrainSettings = T
               "labels": labels, "training": {k: v for k, v in asdict(settings).items() if k != "labels"},
               "strategy": type(strategy).__name__, "replicas": int(strategy.num_replicas_in_sync),
               "weights": getattr(model, "weights_source", None), "parameters": int(model.count_params())}
-    _write_json(saved, config)
+    write_json(saved, config)
 
     from .pipeline import make_tf_dataset
 
@@ -296,7 +291,7 @@ def train(data_dir: str | Path, run_dir: str | Path, settings: TrainSettings = T
               shuffle=False, verbose=verbose, callbacks=_callbacks(run_dir, settings, best) + list(callbacks or []))
     seconds = time.perf_counter() - start
     history = _read_history(run_dir)
-    _write_json(run_dir / "history.json", history)
+    write_json(run_dir / "history.json", history)
     best_model = keras.saving.load_model(run_dir / "model.keras") if (run_dir / "model.keras").exists() else model
     metrics = evaluate(best_model, data, "test", run_config=config)
     metrics["train_accuracy"] = evaluate(best_model, data, "train", run_config=config)["test_accuracy"]
@@ -305,7 +300,7 @@ def train(data_dir: str | Path, run_dir: str | Path, settings: TrainSettings = T
                     "n_test": len(splits["test"][0]), "epochs_run": len(history.get("epoch", [])),
                     "best_epoch": int(np.argmin(history["val_loss"])) + 1 if history.get("val_loss") else None,
                     "model": settings.model, "seconds": round(seconds, 1), "replicas": config["replicas"]})
-    _write_json(run_dir / "metrics.json", metrics)
+    write_json(run_dir / "metrics.json", metrics)
     _save_figures(run_dir, history, metrics)
     shutil.rmtree(run_dir / "backup", ignore_errors=True)
     return metrics
