@@ -17,8 +17,6 @@ import os
 import time
 from pathlib import Path
 
-import numpy as np
-
 from . import audio, config, dataset, spectrogram
 
 __all__ = ["run_notebooks", "write_report", "main"]

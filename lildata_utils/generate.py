@@ -178,8 +178,6 @@ def train_generator(data_dir: str | Path, run_dir: str | Path, settings: Generat
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """
-    import keras
-
     run_dir = Path(run_dir)
     data = PreparedDataset(data_dir)
     train = _frames(_clips_of(data, settings.label, ("train",)))

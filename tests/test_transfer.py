@@ -80,8 +80,7 @@ def test_genre_transfer_writes_sounds_picture_and_outcome(clips, tmp_path, tiny_
     training.train(tiny_prepared, judge_run, training.train_preset("tiny", model="softmax", epochs=5), verbose=0)
     judge = training.load_run(judge_run)
     settings = transfer.transfer_settings("random1d", filters=128, iterations=5)
-    outcome = transfer.genre_transfer(content, style, TINY, settings, tmp_path / "out", judge=judge,
-                                      style_genre="noise")
+    transfer.genre_transfer(content, style, TINY, settings, tmp_path / "out", judge=judge, style_genre="noise")
     for name in ("content", "style", "control", "result"):
         audio, rate = sf.read(tmp_path / "out" / f"{name}.wav")
         assert rate == TINY.sample_rate and len(audio) == TINY.clip_samples, name
