@@ -1,13 +1,16 @@
 # The two commands: `make demo` and `make test`. Both install into .venv first.
+# `make test-colab` runs the tests again on Colab's versions (ci/constraints-colab.txt) in .venv-colab.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+COLAB_VENV := .venv-colab
+COLAB_STAMP := $(COLAB_VENV)/.installed
 PRESET ?= classroom
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install demo test bench clean strip-notebooks browser
+.PHONY: install demo test test-colab bench clean strip-notebooks browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +36,21 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/python scripts/notebook_links.py --check
 	$(BIN)/python -m pytest -q
+
+$(COLAB_STAMP): ci/requirements-colab.txt ci/constraints-colab.txt pyproject.toml
+	$(PYTHON) -m venv $(COLAB_VENV)
+	$(COLAB_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(COLAB_VENV)/bin/python -m pip install --quiet -r ci/requirements-colab.txt
+	$(COLAB_VENV)/bin/python -m pip install --quiet --no-deps -e .
+	$(COLAB_VENV)/bin/python -m ipykernel install --prefix $(COLAB_VENV) --name python3 > /dev/null
+	touch $(COLAB_STAMP)
+
+# The unit tests and all six notebooks at `tiny` on Colab's versions (the demo and browser tests run in `make test`).
+test-colab: $(COLAB_STAMP)
+	$(COLAB_VENV)/bin/python -c "import keras, tensorflow, numpy, IPython, ipywidgets; print('Colab versions:', \
+	  'TensorFlow', tensorflow.__version__, 'Keras', keras.__version__, 'numpy', numpy.__version__, \
+	  'IPython', IPython.__version__, 'ipywidgets', ipywidgets.__version__)"
+	$(COLAB_VENV)/bin/python -m pytest -q --ignore=tests/test_demo.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_synth.py

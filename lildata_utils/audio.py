@@ -11,9 +11,9 @@ Notebook: notebooks/01_data_prep.ipynb
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
+import stat
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,16 +22,18 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from .errors import LildataError, MachineError, is_machine_error
+from .files import atomic_path
+
 __all__ = [
     "AUDIO_EXTENSIONS",
     "AudioError",
     "AudioInfo",
-    "atomic_path",
     "audio_info",
+    "check_regular_file",
     "iter_clips",
     "load_audio",
     "rms_db",
-    "write_json",
     "write_wav",
 ]
 
@@ -41,7 +43,7 @@ AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".
 _BLOCK_SECONDS = 30.0
 
 
-class AudioError(Exception):
+class AudioError(LildataError):
     """A file that cannot be used, with a reason a person can read."""
 
 
@@ -53,45 +55,19 @@ class AudioInfo:
         sample_rate: The file's own sample rate in Hz.
         channels: Number of channels.
         seconds: Duration in seconds (0 when unknown).
+        claimed_seconds: For a WAV file, the duration its header claims
+            (more than ``seconds`` when the file was cut short), else ``seconds``.
     """
 
     sample_rate: int
     channels: int
     seconds: float
+    claimed_seconds: float = 0.0
 
-
-@contextlib.contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Give a temporary path beside ``path``; rename it into place on success.
-
-    A run killed while writing leaves only a ``.tmp`` file, never a
-    half-written file under the final name.
-
-    Example:
-        >>> with atomic_path("out.npy") as tmp:  # doctest: +SKIP
-        ...     np.save(tmp, array)
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f"{path.suffix}.tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def write_json(path: str | Path, data) -> Path:
-    """Write JSON, indented, atomically (a temporary name, then renamed)."""
-    import json
-
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    return path
+    @property
+    def truncated(self) -> bool:
+        """Whether the file holds less audio than its header claims."""
+        return self.claimed_seconds > self.seconds + 1e-3
 
 
 def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int) -> Path:
@@ -119,21 +95,64 @@ def audio_info(path: str | Path) -> AudioInfo:
         AudioError: The file is missing, empty or not audio that can be read.
     """
     path = Path(path)
-    _check_file(path)
+    check_regular_file(path)
     try:
         info = sf.info(str(path))
-        return AudioInfo(int(info.samplerate), int(info.channels), float(info.duration))
     except Exception:
         audio, rate = _decode_fallback(path)
-        return AudioInfo(rate, 1, len(audio) / rate)
+        return AudioInfo(rate, 1, len(audio) / rate, len(audio) / rate)
+    seconds = float(info.duration)
+    claimed = _wav_claimed_seconds(path) if info.format == "WAV" else None
+    return AudioInfo(int(info.samplerate), int(info.channels), seconds, max(seconds, claimed or 0.0))
 
 
-def _check_file(path: Path) -> None:
-    if not path.exists():
-        raise AudioError("file does not exist")
-    if not path.is_file():
-        raise AudioError("not a file")
-    if path.stat().st_size == 0:
+def _wav_claimed_seconds(path: Path) -> float | None:
+    """The duration a RIFF WAV header claims (its data chunk's size), read without libsndfile."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(12)
+            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+                return None
+            block_align = rate = None
+            while True:
+                chunk = handle.read(8)
+                if len(chunk) < 8:
+                    return None
+                name, size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+                if name == b"fmt ":
+                    fmt = handle.read(size + (size & 1))
+                    rate, block_align = struct.unpack("<I", fmt[4:8])[0], struct.unpack("<H", fmt[12:14])[0]
+                elif name == b"data":
+                    return size / block_align / rate if block_align and rate else None
+                else:
+                    handle.seek(size + (size & 1), os.SEEK_CUR)
+    except (OSError, struct.error):
+        return None
+
+
+def check_regular_file(path: str | Path) -> None:
+    """Raise a one-line reason unless ``path`` is a readable, non-empty regular file (or a link to one).
+
+    Raises:
+        AudioError: Missing, a dangling link, a folder, a FIFO, a device or a socket, or empty.
+        MachineError: The file exists but this user may not read it.
+    """
+    path = Path(path)
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise AudioError("dangling link (its target does not exist)" if os.path.islink(path)
+                         else "file does not exist") from None
+    except OSError as error:
+        raise MachineError(f"cannot read: {error.strerror}") from None
+    kinds = {stat.S_ISDIR: "a folder", stat.S_ISFIFO: "a FIFO (named pipe)", stat.S_ISCHR: "a character device",
+             stat.S_ISBLK: "a block device", stat.S_ISSOCK: "a socket"}
+    for test, kind in kinds.items():
+        if test(mode):
+            raise AudioError(f"not a regular file ({kind})")
+    if not os.access(path, os.R_OK):
+        raise MachineError("cannot read: permission denied")
+    if os.stat(path).st_size == 0:
         raise AudioError("empty file (0 bytes)")
 
 
@@ -147,8 +166,12 @@ def _decode_fallback(path: Path) -> tuple[np.ndarray, int]:
         with audioread.audio_open(str(path)) as reader:
             rate, channels = int(reader.samplerate), int(reader.channels)
             raw = b"".join(reader)
-    except Exception as error:  # audioread raises many unrelated types
-        raise AudioError(f"not readable audio ({type(error).__name__})") from None
+    except OSError as error:
+        if is_machine_error(error):
+            raise MachineError(f"cannot read: {error.strerror}") from None
+        raise AudioError("not readable audio (no decoder on this machine recognises it)") from None
+    except Exception:  # audioread raises many unrelated types (NoBackendError, DecodeError, ...)
+        raise AudioError("not readable audio (no decoder on this machine recognises it)") from None
     data = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
     if channels > 1:
         data = data[: len(data) // channels * channels].reshape(-1, channels).mean(axis=1)
@@ -171,11 +194,12 @@ def iter_audio_blocks(path: str | Path, sample_rate: int,
         AudioError: The file cannot be read as audio.
     """
     path = Path(path)
-    _check_file(path)
+    check_regular_file(path)
     try:
         handle = sf.SoundFile(str(path))
     except Exception:
         audio, rate = _decode_fallback(path)
+        _check_finite(audio)
         if rate != sample_rate:
             audio = soxr.resample(audio, rate, sample_rate, quality="HQ").astype(np.float32)
         yield audio
@@ -188,16 +212,26 @@ def iter_audio_blocks(path: str | Path, sample_rate: int,
         while True:
             try:
                 block = handle.read(block_frames, dtype="float32", always_2d=True)
+            except OSError as error:
+                if is_machine_error(error):
+                    raise MachineError(f"cannot read: {error.strerror}") from None
+                raise AudioError(f"corrupt audio data ({error})") from None
             except Exception as error:
                 raise AudioError(f"corrupt audio data ({error})") from None
             last = len(block) < block_frames
             mono = _mono(block)
+            _check_finite(mono)
             if stream is not None:
                 mono = stream.resample_chunk(mono, last=last)
             if mono.size:
                 yield mono
             if last:
                 break
+
+
+def _check_finite(samples: np.ndarray) -> None:
+    if not np.isfinite(samples).all():
+        raise AudioError("holds samples that are not finite numbers (inf or NaN)")
 
 
 def load_audio(path: str | Path, sample_rate: int, offset_seconds: float = 0.0,

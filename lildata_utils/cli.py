@@ -9,16 +9,61 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from pathlib import Path
 
-__all__ = ["main"]
+__all__ = ["MAX_GENERATE_SECONDS", "build_parser", "main"]
+
+MAX_GENERATE_SECONDS = 600.0
+"""The longest sound ``lildata generate`` makes (10 minutes)."""
 
 
 def _fail(message: str) -> int:
     print(f"lildata: error: {message}", file=sys.stderr)
     return 2
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number of 0 or more, not {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = _non_negative_float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = _positive_float(text)
+    if value > MAX_GENERATE_SECONDS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_GENERATE_SECONDS:g} s, not {text}")
+    return value
+
+
+def _out_file(path: Path) -> str | None:
+    """Why ``path`` cannot be written as a file, or ``None``."""
+    if path.is_dir():
+        return f"{path}: is a folder; give a file name (for example {path / 'clip.wav'})"
+    return None
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
@@ -41,7 +86,8 @@ def _cmd_prepare(args: argparse.Namespace) -> int:
 
     try:
         settings = get_preset(args.preset)
-        report = prepare(args.raw_dir, args.out_dir, settings, jobs=args.jobs, progress=not args.quiet)
+        report = prepare(args.raw_dir, args.out_dir, settings, jobs=args.jobs, progress=not args.quiet,
+                         overwrite=args.overwrite)
     except (DatasetError, ValueError) as error:
         return _fail(str(error))
     print(f"{report.clips_written} clips from {report.files_processed} songs "
@@ -78,6 +124,9 @@ def _cmd_invert(args: argparse.Namespace) -> int:
     from .dataset import DatasetError, PreparedDataset
     from .spectrogram import stored_to_audio
 
+    problem = _out_file(args.out_wav)
+    if problem:
+        return _fail(problem)
     try:
         data = PreparedDataset(args.data_dir)
         stored = data.spectrogram(args.clip)
@@ -90,12 +139,17 @@ def _cmd_invert(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from .dataset import DatasetError
-    from .training import train, train_preset
+    from .dataset import DatasetError, PreparedDataset
+    from .training import open_run_folder, train, train_preset
 
+    if args.labels is not None and len(set(args.labels.split(","))) != len(args.labels.split(",")):
+        return _fail(f"--labels: a label is given more than once ({args.labels})")
+    if args.resume and args.model:
+        old = open_run_folder(args.run_dir)
+        if old is not None and old["training"].get("model") != args.model:
+            return _fail(f"--resume: {args.run_dir} holds a {old['training'].get('model')} run, not {args.model}; "
+                         "leave out --model or choose a new folder")
     try:
-        from .dataset import PreparedDataset
-
         preset = PreparedDataset(args.data_dir).settings.name
         changes = {k: v for k, v in {
             "model": args.model, "labels": tuple(args.labels.split(",")) if args.labels else None,
@@ -104,7 +158,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
             "resnet_weights": args.resnet_weights, "image_size": args.image_size}.items() if v is not None}
         settings = train_preset(preset if preset in ("paper", "classroom", "tiny") else "paper", **changes)
         metrics = train(args.data_dir, args.run_dir, settings, resume=args.resume, verbose=0 if args.quiet else 2)
-    except (DatasetError, ValueError, FileExistsError, FileNotFoundError) as error:
+    except (DatasetError, ValueError) as error:
         return _fail(str(error))
     print(f"{metrics['model']}: test accuracy {metrics['test_accuracy']:.1%} per clip, "
           f"{metrics['test_song_accuracy']:.1%} per song ({metrics['n_test']} clips, split by {metrics['split_by']}; "
@@ -120,7 +174,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
     try:
         metrics = evaluate(args.model, args.data_dir, args.split)
-    except (DatasetError, ValueError, FileNotFoundError) as error:
+    except (DatasetError, ValueError) as error:
         return _fail(str(error))
     if args.json:
         print(json.dumps(metrics, indent=2))
@@ -138,7 +192,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
     try:
         result = predict_file(args.model, args.audio_file)
-    except (AudioError, FileNotFoundError) as error:
+    except AudioError as error:
         return _fail(f"{args.audio_file}: {error}" if str(args.audio_file) not in str(error) else str(error))
     if args.json:
         print(json.dumps(result, indent=2))
@@ -178,13 +232,19 @@ def _cmd_transfer(args: argparse.Namespace) -> int:
                 return _fail(f"the model of {name} was trained on spectrograms of another shape than {settings.shape}")
         if judge is not None:
             judge[1]["run_dir"] = str(args.judge)
+        for name, value in (("--content", args.content), ("--style", args.style)):
+            if data is not None and not str(value).isdigit():
+                return _fail(f"{name}: with --data, give a clip number (0 to {len(data) - 1}), not {value!r}")
+            if data is not None and int(value) >= len(data):
+                return _fail(f"{name}: clip {value} is out of range: {args.data} has {len(data)} clips "
+                             f"(0 to {len(data) - 1})")
         content = load_sound_clip(args.content, settings, data, args.content_offset)
         style = load_sound_clip(args.style, settings, data, args.style_offset)
         transfer = transfer_settings(net, iterations=args.iterations, alpha=args.alpha, beta=args.beta,
                                      vgg_weights=args.vgg_weights, learning_rate=args.learning_rate)
         outcome = genre_transfer(content, style, settings, transfer, args.out_dir, classifier=classifier,
                                  judge=judge, style_genre=args.style_genre)
-    except (AudioError, DatasetError, ValueError, FileNotFoundError, IndexError) as error:
+    except (AudioError, DatasetError, ValueError) as error:
         return _fail(str(error))
     distance = outcome["log_spectral_distance_db"]
     print(f"{net}: {transfer.iterations} iterations in {outcome['seconds']:.0f} s; loss "
@@ -204,8 +264,9 @@ def _cmd_train_generator(args: argparse.Namespace) -> int:
     from .generate import generator_preset, train_generator
 
     try:
-        if (args.run_dir / "model.keras").exists():
-            return _fail(f"{args.run_dir} already holds a generator: choose a new folder")
+        if args.run_dir.exists() and (not args.run_dir.is_dir() or any(args.run_dir.iterdir())):
+            return _fail(f"{args.run_dir}: not an empty folder (it may hold a generator or your files); "
+                         "choose a new folder")
         preset = PreparedDataset(args.data_dir).settings.name
         settings = generator_preset(preset if preset in ("paper", "classroom", "tiny") else "paper", args.model,
                                     label=args.label, epochs=args.epochs, layers=args.layers, units=args.units,
@@ -216,7 +277,7 @@ def _cmd_train_generator(args: argparse.Namespace) -> int:
             from .training import load_run
 
             metrics = ensure_generator(args.data_dir, args.run_dir, settings, judge=load_run(args.judge))
-    except (DatasetError, ValueError, FileNotFoundError) as error:
+    except (DatasetError, ValueError) as error:
         return _fail(str(error))
     print(f"{args.model}: frame error {metrics['frame_error_teacher_db']:.1f} dB with teacher forcing, "
           f"{metrics['frame_error_free_db']:.1f} dB free-running; variance ratio {metrics['variance_ratio']:.2f} "
@@ -233,7 +294,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     try:
         judge = load_run(args.judge) if args.judge else None
         result = generate_sound(args.run_dir, args.out_dir, seconds=args.seconds, seed=args.seed, judge=judge)
-    except (DatasetError, ValueError, FileNotFoundError) as error:
+    except (DatasetError, ValueError) as error:
         return _fail(str(error))
     sound = result["metrics"]["this_sound"]
     judged = f", judged {sound['judge_probability']:.2f}" if "judge_probability" in sound else ""
@@ -243,7 +304,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _cmd_results(args: argparse.Namespace) -> int:
-    from .course import collect_results
+    from .report import collect_results
 
     if not args.runs_dir.is_dir():
         return _fail(f"{args.runs_dir} is not a folder of runs (make demo writes runs/<preset>)")
@@ -275,7 +336,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("raw_dir", type=Path, help="one sub-folder per label, each file one song")
     p.add_argument("out_dir", type=Path)
     p.add_argument("--preset", default="paper", help="paper, classroom or tiny")
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--jobs", type=_positive_int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a dataset in OUT_DIR made from another RAW_DIR or with other settings")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_prepare)
 
@@ -287,18 +350,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("invert", help="turn one stored clip back into audio (Griffin-Lim)")
     p.add_argument("data_dir", type=Path)
     p.add_argument("--clip", type=int, required=True)
-    p.add_argument("--iterations", type=int, default=None)
+    p.add_argument("--iterations", type=_positive_int, default=None)
     p.add_argument("out_wav", type=Path)
     p.set_defaults(func=_cmd_invert)
 
     p = sub.add_parser("train", help="train a genre classifier (Lil Data, softmax baseline or ResNet50)")
     p.add_argument("data_dir", type=Path)
     p.add_argument("run_dir", type=Path)
-    p.add_argument("--model", choices=["lildata", "softmax", "resnet50"], default="lildata")
+    p.add_argument("--model", choices=["lildata", "softmax", "resnet50"], help="default: lildata")
     p.add_argument("--labels", help="comma-separated genres (default: all in the dataset)")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--learning-rate", type=float)
+    p.add_argument("--epochs", type=_positive_int)
+    p.add_argument("--batch-size", type=_positive_int)
+    p.add_argument("--learning-rate", type=_positive_float)
     p.add_argument("--split-by", choices=["song", "chunk"], help="song (honest, default) or chunk (leaky)")
     p.add_argument("--seed", type=int)
     p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last epoch")
@@ -328,12 +391,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--net", default="vgg19", help="vgg19, lildata:RUN_DIR or random1d")
     p.add_argument("--data", type=Path, help="a prepared dataset, to pick clips by number")
     p.add_argument("--preset", default="paper", help="spectrogram settings for audio files (default: paper)")
-    p.add_argument("--content-offset", type=float, default=0.0, help="seconds into the content file")
-    p.add_argument("--style-offset", type=float, default=0.0, help="seconds into the style file")
-    p.add_argument("--iterations", type=int)
-    p.add_argument("--alpha", type=float, help="content weight")
-    p.add_argument("--beta", type=float, help="style weight")
-    p.add_argument("--learning-rate", type=float)
+    p.add_argument("--content-offset", type=_non_negative_float, default=0.0, help="seconds into the content file")
+    p.add_argument("--style-offset", type=_non_negative_float, default=0.0, help="seconds into the style file")
+    p.add_argument("--iterations", type=_positive_int)
+    p.add_argument("--alpha", type=_non_negative_float, help="content weight")
+    p.add_argument("--beta", type=_non_negative_float, help="style weight")
+    p.add_argument("--learning-rate", type=_positive_float)
     p.add_argument("--vgg-weights", help="auto, imagenet, none or a weights file")
     p.add_argument("--judge", type=Path, help="a classifier run, to judge the genre shift")
     p.add_argument("--style-genre", help="the genre to judge by (default: the style clip's)")
@@ -345,10 +408,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir", type=Path)
     p.add_argument("--model", choices=["paper", "autoregressive"], default="autoregressive")
     p.add_argument("--label", default="lofi", help="the genre to learn (default: lofi)")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--layers", type=int, help="LSTM layers (the paper: 2 to 4)")
-    p.add_argument("--units", type=int, help="units per LSTM layer (the paper: 50)")
-    p.add_argument("--overfit", type=int, help="train on only this many clips (the paper's run on 2)")
+    p.add_argument("--epochs", type=_positive_int)
+    p.add_argument("--layers", type=_positive_int, help="LSTM layers (the paper: 2 to 4)")
+    p.add_argument("--units", type=_positive_int, help="units per LSTM layer (the paper: 50)")
+    p.add_argument("--overfit", type=_positive_int, help="train on only this many clips (the paper's run on 2)")
     p.add_argument("--judge", type=Path, help="a classifier run: adds its probability of the genre to metrics.json")
     p.add_argument("--seed", type=int)
     p.add_argument("--quiet", action="store_true")
@@ -356,7 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("generate", help="generate a sound with a trained generator")
     p.add_argument("run_dir", type=Path)
-    p.add_argument("--seconds", type=float, help="length (default: one clip)")
+    p.add_argument("--seconds", type=_seconds, help=f"length (default: one clip; at most {MAX_GENERATE_SECONDS:g})")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--judge", type=Path, help="a classifier run, to judge the genre")
     p.add_argument("out_dir", type=Path)
@@ -365,15 +428,100 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("results", help="Markdown tables of every finished run in a runs folder")
     p.add_argument("runs_dir", type=Path, help="e.g. runs/classroom")
     p.set_defaults(func=_cmd_results)
+
+    p = sub.add_parser("pack", help="put trained runs and/or a prepared dataset into one .zip with checksums")
+    p.add_argument("sources", type=Path, nargs="+", help="run folders and/or a prepared dataset folder")
+    p.add_argument("out_zip", type=Path)
+    p.set_defaults(func=_cmd_pack)
+
+    p = sub.add_parser("unpack", help="check and unpack a file made by `lildata pack` (or download one)")
+    p.add_argument("pack", help="a .zip made by `lildata pack`, or an https:// address of one (needs --sha256)")
+    p.add_argument("dest", type=Path, help="the folder to unpack into (e.g. runs/classroom)")
+    p.add_argument("--sha256", help="the SHA-256 that `lildata pack` printed; checked before anything is unpacked")
+    p.set_defaults(func=_cmd_unpack)
     return parser
 
 
+def _cmd_pack(args: argparse.Namespace) -> int:
+    from .pack import pack
+
+    problem = _out_file(args.out_zip)
+    if problem:
+        return _fail(problem)
+    result = pack(args.sources, args.out_zip)
+    print(f"wrote {args.out_zip}: {', '.join(item['name'] for item in result['items'])} "
+          f"({result['bytes'] / 2**20:.1f} MiB)")
+    print(f"sha256 {result['sha256']}  (give it to `lildata unpack --sha256`)")
+    return 0
+
+
+def _cmd_unpack(args: argparse.Namespace) -> int:
+    from .pack import unpack
+
+    items = unpack(args.pack, args.dest, sha256=args.sha256)
+    for item in items:
+        print(f"{item['status']}: {item['kind']} {args.dest / item['name']}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the ``lildata`` command; returns the exit code."""
+    """Run the ``lildata`` command; returns the exit code.
+
+    Every failure is one line on standard error: exit code 2 for a problem of
+    the input (a file, a folder, an argument), 1 for a problem of the machine
+    (no space, no permission), which a later run retries. ``LILDATA_DEBUG=1``
+    shows the traceback instead.
+    """
+    from .errors import LildataError, MachineError, is_machine_error
+
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    debug = os.environ.get("LILDATA_DEBUG") == "1"
+    try:
+        code = args.func(args)
+    except KeyboardInterrupt:
+        print("lildata: interrupted; run the same command again to continue", file=sys.stderr)
+        code = 130
+    except MachineError as error:
+        if debug:
+            raise
+        print(f"lildata: error of the machine: {error}; nothing was remembered as a file's fault, so running "
+              "the command again retries", file=sys.stderr)
+        code = 1
+    except LildataError as error:
+        if debug:
+            raise
+        code = _fail(str(error))
+    except OSError as error:
+        if debug:
+            raise
+        where = f"{error.filename}: " if error.filename else ""
+        kind = "error of the machine" if is_machine_error(error) else "error"
+        print(f"lildata: {kind}: {where}{error.strerror or error}", file=sys.stderr)
+        code = 1
+    except Exception as error:  # a last resort: one line, not a traceback
+        if debug:
+            raise
+        print(f"lildata: unexpected error: {type(error).__name__}: {error} (LILDATA_DEBUG=1 shows where)",
+              file=sys.stderr)
+        code = 1
+    return code
+
+
+def run() -> None:
+    """The ``lildata`` console command: :func:`main`, then exit with its code.
+
+    After a failure with TensorFlow loaded, the process leaves at once:
+    TensorFlow's threads (a ``tf.data`` pipeline cut off by an error) can
+    otherwise keep the interpreter from exiting.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if code and "tensorflow" in sys.modules:
+        os._exit(code)
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

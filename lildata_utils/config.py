@@ -62,6 +62,15 @@ class SpectrogramSettings:
     griffin_lim_iters: int = 64
 
     def __post_init__(self) -> None:
+        for name in ("sample_rate", "n_fft", "hop_length", "griffin_lim_iters"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"{name} must be a positive whole number, not {value!r}")
+        for name in ("clip_seconds", "floor_db", "ceiling_db", "silence_db"):
+            if not isinstance(getattr(self, name), (int, float)) or isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be a number, not {getattr(self, name)!r}")
+        if not self.clip_seconds > 0:
+            raise ValueError(f"clip_seconds must be positive, not {self.clip_seconds!r}")
         samples = self.clip_seconds * self.sample_rate
         if abs(samples - round(samples)) > 1e-6:
             raise ValueError(
@@ -103,8 +112,10 @@ class SpectrogramSettings:
         return data
 
     def to_json(self, path: str | Path) -> None:
-        """Write the settings to ``path`` as JSON."""
-        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+        """Write the settings to ``path`` as JSON (atomically)."""
+        from .files import write_json
+
+        write_json(path, self.to_dict())
 
     @classmethod
     def from_json(cls, path: str | Path) -> "SpectrogramSettings":

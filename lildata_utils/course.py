@@ -1,45 +1,149 @@
-"""What every notebook needs first: the dataset, trained runs, the accelerator.
+"""What every notebook sets up first: the accelerator, where files live, the dataset and earlier runs.
 
 Each notebook can run on its own: it makes (or reuses) the built-in dataset
-and the runs it builds on, so a student may start at any notebook.
+and the runs it builds on, so a student may start at any notebook. On Colab,
+``USE_DRIVE`` keeps data and runs on Google Drive between sessions, and a
+packed file of trained runs (``lildata pack``) spares a class the training.
 
-Notebook: notebooks/02_classifier.ipynb
+Notebook: notebooks/01_data_prep.ipynb
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import config, dataset, synth
+from .errors import RunError
 
-__all__ = ["check_accelerator", "collect_results", "dataset_dirs", "ensure_dataset", "ensure_run",
-           "markdown_table_to_html", "results_table", "runs_dir"]
+__all__ = ["Storage", "check_accelerator", "dataset_dirs", "ensure_dataset", "ensure_run", "local_copy",
+           "runs_dir", "storage", "use_packed"]
+
+DRIVE_MOUNT = "/content/drive"
+DRIVE_ROOT = "/content/drive/MyDrive/lildata"
+LOCAL_CACHE = "/content/lildata_local"
+GPU_MEASURED = None
+"""The measured time of the paper preset on a GPU, as ``(card, text)``, or ``None`` while unmeasured."""
+
+
+def _on_tpu_runtime() -> bool:
+    return bool(os.environ.get("COLAB_TPU_ADDR") or os.environ.get("TPU_NAME") or Path("/dev/accel0").exists())
 
 
 def check_accelerator() -> str:
-    """Say which accelerator TensorFlow sees, and what to do when there is none.
+    """Say which accelerator there is, and what to do when there is none or TensorFlow is missing.
+
+    Works without TensorFlow (notebook 01 needs none): it then says how to get it.
 
     Returns:
-        ``"tpu"``, ``"gpu"`` or ``"cpu"``.
+        ``"tpu"``, ``"gpu"``, ``"cpu"``, or ``"none"`` when TensorFlow is not installed.
 
-    Notebook: notebooks/02_classifier.ipynb
+    Notebook: notebooks/01_data_prep.ipynb
     """
-    import os
-
-    import tensorflow as tf
-
-    gpus = tf.config.list_physical_devices("GPU")
-    if os.environ.get("COLAB_TPU_ADDR") or os.environ.get("TPU_NAME"):
+    try:
+        import tensorflow as tf
+    except ImportError:
+        where = "a Colab TPU runtime comes without it; " if _on_tpu_runtime() else ""
+        print(f"TensorFlow is not installed ({where}notebook 01 needs none). For notebooks 02-06 choose "
+              "Runtime > Change runtime type > T4 GPU on Colab, or run `pip install tensorflow` "
+              "(`make install` does it here).")
+        return "none"
+    if _on_tpu_runtime():
         print("TPU runtime: training uses a TPU strategy (--strategy auto).")
         return "tpu"
+    gpus = tf.config.list_physical_devices("GPU")
     if gpus:
-        print(f"{len(gpus)} GPU(s): {', '.join(g.name for g in gpus)}. The paper preset fits in Colab's time.")
+        timing = (f"the paper preset was measured at {GPU_MEASURED[1]} on {GPU_MEASURED[0]}" if GPU_MEASURED
+                  else "the paper preset's time on a GPU has not been measured yet")
+        print(f"{len(gpus)} GPU(s): {', '.join(g.name for g in gpus)}; {timing}.")
         return "gpu"
     print("No GPU. The tiny and classroom presets run on a CPU in minutes; for the paper preset on Colab "
           "choose Runtime > Change runtime type > GPU, then run the notebook again.")
     return "cpu"
+
+
+@dataclass(frozen=True)
+class Storage:
+    """Where a notebook keeps its files.
+
+    Attributes:
+        data_root: Songs and prepared datasets.
+        runs_root: Trained runs.
+        local_cache: A fast local folder that prepared datasets are copied to
+            before training (``None``: read them where they are).
+    """
+
+    data_root: Path
+    runs_root: Path
+    local_cache: Path | None = None
+
+
+def storage(use_drive: bool, data_root: str | Path, runs_root: str | Path, drive_root: str | Path = DRIVE_ROOT,
+            local_cache: str | Path = LOCAL_CACHE) -> Storage:
+    """Put data and runs on Google Drive when asked and on Colab, so they outlast the Colab session.
+
+    With ``use_drive`` on Colab, Drive is mounted (Colab asks for permission
+    once), and ``DATA_ROOT`` and ``RUNS_ROOT`` become ``drive_root/data`` and
+    ``drive_root/runs``; datasets are read from a copy on the local disk
+    (``local_cache``), which is much faster than Drive. Elsewhere nothing
+    changes.
+
+    Notebook: notebooks/01_data_prep.ipynb
+    """
+    if not use_drive:
+        return Storage(Path(data_root), Path(runs_root))
+    if "google.colab" not in sys.modules:
+        print("USE_DRIVE works on Colab only; here DATA_ROOT and RUNS_ROOT stay as they are.")
+        return Storage(Path(data_root), Path(runs_root))
+    from google.colab import drive  # type: ignore[import-not-found]
+
+    drive.mount(DRIVE_MOUNT)
+    root = Path(drive_root)
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    (root / "runs").mkdir(parents=True, exist_ok=True)
+    print(f"data and runs are kept on Google Drive in {root}; datasets are read from a copy in {local_cache}")
+    return Storage(root / "data", root / "runs", Path(local_cache))
+
+
+def local_copy(prepared: str | Path, cache_root: str | Path) -> Path:
+    """Copy a prepared dataset to a local folder (only files that are new or changed); returns the copy.
+
+    Notebook: notebooks/01_data_prep.ipynb
+    """
+    prepared = Path(prepared)
+    target = Path(cache_root) / prepared.name
+    for source in sorted(prepared.rglob("*")):
+        rel = source.relative_to(prepared)
+        if not source.is_file() or rel.name.startswith("."):
+            continue
+        copy = target / rel
+        if copy.exists() and copy.stat().st_size == source.stat().st_size and \
+                copy.stat().st_mtime_ns >= source.stat().st_mtime_ns:
+            continue
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, copy)
+    return target
+
+
+def use_packed(packed: str | Path | None, runs_root: str | Path, preset: str, sha256: str | None = None) -> list:
+    """Unpack a file of trained runs made by ``lildata pack`` into ``RUNS_ROOT/<preset>`` before anything
+    trains, so that :func:`ensure_run` finds them finished. ``None`` does nothing.
+
+    Notebook: notebooks/02_classifier.ipynb
+    """
+    if not packed:
+        return []
+    from .pack import unpack
+
+    items = unpack(packed, runs_dir(runs_root, preset), sha256=sha256)
+    for item in items:
+        print(f"{item['kind']} {item['name']}: {item['status']} from {packed}")
+    return items
 
 
 def dataset_dirs(preset: str, data_root: str | Path = "../data", raw_dir: str | Path | None = None) -> tuple[Path, Path]:
@@ -57,9 +161,22 @@ def dataset_dirs(preset: str, data_root: str | Path = "../data", raw_dir: str | 
     return raw_dir, data_root / "prepared" / f"{raw_dir.name}_{preset}"
 
 
+def _unpacked_elsewhere(prepared: Path) -> bool:
+    """Whether ``prepared`` holds a dataset made on another machine (unpacked; its songs are not here)."""
+    try:
+        raw = json.loads((prepared / "config.json").read_text())["raw_dir"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return (prepared / "manifest.csv").exists() and not Path(raw).exists()
+
+
 def ensure_dataset(preset: str, data_root: str | Path = "../data", raw_dir: str | Path | None = None,
-                   seed: int = 0, jobs: int | None = None, progress: bool = True) -> dataset.PreparedDataset:
+                   seed: int = 0, jobs: int | None = None, progress: bool = True,
+                   local_cache: str | Path | None = None) -> dataset.PreparedDataset:
     """The prepared dataset of a preset, made first when missing (songs and clips already made are reused).
+
+    A dataset unpacked from ``lildata pack`` (its songs are on another machine)
+    is used as it is.
 
     Args:
         preset: ``tiny``, ``classroom`` or ``paper``.
@@ -69,16 +186,22 @@ def ensure_dataset(preset: str, data_root: str | Path = "../data", raw_dir: str 
         seed: Seed of the built-in songs.
         jobs: Worker processes.
         progress: Show progress bars.
+        local_cache: Read the dataset from a copy in this folder (Drive is slow).
 
     Notebook: notebooks/01_data_prep.ipynb
     """
     settings = config.get_preset(preset)
     raw, prepared = dataset_dirs(preset, data_root, raw_dir)
-    if raw_dir is None:
-        size = config.DATASET_SIZES[preset]
-        synth.make_dataset(raw, songs_per_genre=size.songs_per_genre, seconds=size.song_seconds, seed=seed,
-                           jobs=jobs, sample_rate=settings.sample_rate, progress=progress)
-    dataset.prepare(raw, prepared, settings, jobs=jobs, progress=progress)  # quick when nothing changed
+    if _unpacked_elsewhere(prepared):
+        print(f"using the prepared dataset in {prepared} (unpacked; its songs are not on this machine)")
+    else:
+        if raw_dir is None:
+            size = config.DATASET_SIZES[preset]
+            synth.make_dataset(raw, songs_per_genre=size.songs_per_genre, seconds=size.song_seconds, seed=seed,
+                               jobs=jobs, sample_rate=settings.sample_rate, progress=progress)
+        dataset.prepare(raw, prepared, settings, jobs=jobs, progress=progress)  # quick when nothing changed
+    if local_cache is not None:
+        prepared = local_copy(prepared, local_cache)
     return dataset.PreparedDataset(prepared)
 
 
@@ -101,90 +224,24 @@ def ensure_run(data: dataset.PreparedDataset | str | Path, run_dir: str | Path, 
     """
     from dataclasses import asdict, fields, replace
 
-    from .training import TrainSettings, train
+    from .training import TrainSettings, open_run_folder, train
 
     run_dir = Path(run_dir)
-    data_path = data.path if isinstance(data, dataset.PreparedDataset) else Path(data)
-    saved = run_dir / "config.json"
-    if saved.exists():
-        old = json.loads(saved.read_text())
+    data = data if isinstance(data, dataset.PreparedDataset) else dataset.PreparedDataset(data)
+    data_path = data.path
+    old = open_run_folder(run_dir)
+    if old is not None:
         known = {f.name for f in fields(TrainSettings)} - {"labels"}
         before = TrainSettings(**{k: v for k, v in old["training"].items() if k in known})
+        same_data = old.get("data_fingerprint") == data.fingerprint() if old.get("data_fingerprint") else \
+            old.get("data_dir") == str(Path(data_path).resolve())
         same = json.loads(json.dumps(asdict(replace(before, labels=None)))) == \
             json.loads(json.dumps(asdict(replace(settings, labels=None)))) and \
-            (settings.labels is None or list(settings.labels) == old["labels"]) and \
-            old["data_dir"] == str(Path(data_path).resolve())
+            (settings.labels is None or list(settings.labels) == old["labels"]) and same_data
         if not same:
-            raise FileExistsError(f"{run_dir} holds a run with other settings: choose another folder or delete it")
+            raise RunError(f"{run_dir} holds a run with other settings or data: choose another folder")
         if (run_dir / "metrics.json").exists() and not (run_dir / "backup").exists():
             print(f"reusing the finished run in {run_dir}")
             return json.loads((run_dir / "metrics.json").read_text())
         return train(data_path, run_dir, settings, resume=True, verbose=verbose)
     return train(data_path, run_dir, settings, verbose=verbose)
-
-
-def results_table(rows: dict[str, dict[str, Any]], paper: dict[str, str] | None = None) -> str:
-    """A Markdown table of runs: clip and song test accuracy, train accuracy, split.
-
-    Args:
-        rows: ``{row name: metrics}``.
-        paper: ``{row name: the paper's figure}`` for a last column.
-
-    Notebook: notebooks/02_classifier.ipynb
-    """
-    head = "| run | genres | split | train acc. | test acc. (clips) | test acc. (songs) |"
-    line = "| --- | ---: | --- | ---: | ---: | ---: |"
-    if paper:
-        head, line = head + " paper |", line + " ---: |"
-    out = [head, line]
-    for name, m in rows.items():
-        row = (f"| {name} | {len(m['labels'])} | {m['split_by']} | {m['train_accuracy']:.1%} | "
-               f"{m['test_accuracy']:.1%} | {m['test_song_accuracy']:.1%} ({m.get('n_songs', '?')} songs) |")
-        out.append(row + (f" {paper.get(name, '')} |" if paper else ""))
-    return "\n".join(out)
-
-
-def collect_results(runs: str | Path) -> dict[str, str]:
-    """Markdown tables of every finished run in a preset's runs folder.
-
-    Returns:
-        ``{"classifiers": ..., "genre transfer": ..., "generators": ...}``, each
-        present only when such runs exist.
-
-    Notebook: notebooks/06_listening.ipynb
-    """
-    from .generate import metrics_table
-    from .transfer import outcome_table
-
-    runs = Path(runs)
-    classifiers, generators = {}, {}
-    for metrics_path in sorted(runs.glob("*/metrics.json")):
-        config_path = metrics_path.parent / "config.json"
-        if not config_path.exists():
-            continue
-        config = json.loads(config_path.read_text())
-        metrics = json.loads(metrics_path.read_text())
-        if "training" in config:
-            classifiers[metrics_path.parent.name] = metrics
-        elif "generator" in config:
-            generators[metrics_path.parent.name] = metrics
-    transfers = {p.parent.name: json.loads(p.read_text()) for p in sorted(runs.glob("transfer/*/outcome.json"))}
-    out = {}
-    if classifiers:
-        out["classifiers"] = results_table(classifiers)
-    if transfers:
-        out["genre transfer"] = outcome_table(transfers)
-    if generators:
-        out["generators"] = metrics_table(generators)
-    return out
-
-
-def markdown_table_to_html(table: str) -> str:
-    """A Markdown table (as the helpers here write them) as an HTML ``<table>``."""
-    import html
-
-    lines = [line.strip().strip("|").split("|") for line in table.strip().splitlines()]
-    head, body = lines[0], lines[2:]
-    cells = "".join(f"<th>{html.escape(c.strip())}</th>" for c in head)
-    rows = "".join("<tr>" + "".join(f"<td>{html.escape(c.strip())}</td>" for c in row) + "</tr>" for row in body)
-    return f"<table><tr>{cells}</tr>{rows}</table>"

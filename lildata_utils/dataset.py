@@ -33,6 +33,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 from collections import Counter
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -44,10 +45,13 @@ from tqdm.auto import tqdm
 
 from . import audio as audio_io
 from .config import SpectrogramSettings, settings_from_dict
+from .errors import LildataError, MachineError, is_machine_error
+from .files import FolderLock, atomic_path, clean_stale_temporaries, inside, is_relative_safe, read_json, write_json
 from .spectrogram import audio_to_stored
 
 __all__ = [
     "SPLITS",
+    "Clip",
     "DatasetError",
     "PrepareReport",
     "PreparedDataset",
@@ -62,9 +66,13 @@ SHARD_BYTES = 64 * 2**20
 """Largest shard of clips written in one file (and held in memory while writing)."""
 _STFT_BATCH = 8
 MANIFEST_COLUMNS = ("clip", "label", "song", "start_s", "split", "shard", "row")
+DATASET_KIND = "lildata-dataset"
+"""The mark in ``config.json`` that says ``prepare`` made this folder (and may tidy its own files in it)."""
+_SHARD_NAME = re.compile(r"^[0-9a-f]{16}-\d{4}\.npy$")
+_RECORD_NAME = re.compile(r"^[0-9a-f]{16}\.json$")
 
 
-class DatasetError(Exception):
+class DatasetError(LildataError):
     """A problem with a whole folder (not one file), with a readable reason."""
 
 
@@ -101,13 +109,35 @@ class PrepareReport:
         }
 
 
+def _watch_parent(parent: int) -> None:
+    """Run in each worker: end it when the process that started it is gone (even if killed)."""
+    import signal
+    import threading
+    import time
+
+    try:  # Linux: the kernel sends SIGTERM when the parent dies
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def process_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of worker processes: forked on Linux (fast to start), unless
+    """A pool of worker processes that end with their parent: forked on Linux (fast to start), unless
     TensorFlow is loaded (its threads do not survive a fork), spawned elsewhere."""
     import sys
 
     method = "fork" if sys.platform == "linux" and "tensorflow" not in sys.modules else "spawn"
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                               initializer=_watch_parent, initargs=(os.getpid(),))
 
 
 def song_fraction(song: str) -> float:
@@ -151,11 +181,27 @@ def assign_splits(songs_by_label: dict[str, list[str]],
     return splits
 
 
+def _printable(name: str) -> str:
+    """A file name as text that can be printed and written to JSON (bytes that are not UTF-8 shown as �)."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _kind_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be a song file (a FIFO, a device, a dangling link ...), or ``None``."""
+    try:
+        audio_io.check_regular_file(path)
+    except audio_io.AudioError as error:
+        return None if str(error).startswith("empty") else str(error)
+    return None
+
+
 def find_songs(raw_dir: str | Path) -> tuple[dict[str, list[str]], list[dict[str, str]]]:
     """Find the songs of a RAW_DIR, one sub-folder per label.
 
     Hidden files and ``.json`` files (song metadata, such as the synthesiser's)
-    are ignored; any other file that is not audio is reported.
+    are ignored; everything else that cannot be a song gets a line saying why:
+    files that are not audio, FIFOs, devices, dangling links, names that are not
+    UTF-8, empty label folders.
 
     Returns:
         ``(songs_by_label, skipped)``: relative song paths per label, and
@@ -163,32 +209,60 @@ def find_songs(raw_dir: str | Path) -> tuple[dict[str, list[str]], list[dict[str
 
     Raises:
         DatasetError: RAW_DIR does not exist, is not a folder or has no label folders.
+        MachineError: A folder cannot be read (no permission).
+
+    Notebook: notebooks/01_data_prep.ipynb
     """
     raw_dir = Path(raw_dir)
     if not raw_dir.exists():
         raise DatasetError(f"{raw_dir}: folder does not exist")
     if not raw_dir.is_dir():
         raise DatasetError(f"{raw_dir}: not a folder (expected one sub-folder per label)")
+
+    def unreadable(error: OSError) -> None:
+        raise MachineError(f"{error.filename}: cannot read folder: {error.strerror}")
+
     songs: dict[str, list[str]] = {}
     skipped: list[dict[str, str]] = []
-    for entry in sorted(raw_dir.iterdir()):
+    try:
+        entries = sorted(raw_dir.iterdir())
+    except OSError as error:
+        unreadable(error)
+    for entry in entries:
         if entry.name.startswith("."):
             continue
-        if entry.is_file():
+        try:
+            entry.name.encode("utf-8")
+        except UnicodeEncodeError:
+            skipped.append({"file": _printable(entry.name), "reason": "name is not valid UTF-8 (rename it)"})
+            continue
+        if not entry.is_dir():
             skipped.append({"file": entry.name, "reason": "not in a label folder (put songs in RAW_DIR/<label>/)"})
             continue
         found = []
-        for path in sorted(entry.rglob("*")):
-            rel = path.relative_to(raw_dir).as_posix()
-            if not path.is_file() or any(part.startswith(".") for part in path.relative_to(raw_dir).parts):
-                continue
-            suffix = path.suffix.lower()
-            if suffix == ".json":
-                continue
-            if suffix not in audio_io.AUDIO_EXTENSIONS:
-                skipped.append({"file": rel, "reason": f"not an audio file ({suffix or 'no extension'})"})
-                continue
-            found.append(rel)
+        for folder, dirs, files in os.walk(entry, onerror=unreadable):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                path = Path(folder) / name
+                rel = path.relative_to(raw_dir).as_posix()
+                if name.startswith("."):
+                    continue
+                try:
+                    rel.encode("utf-8")
+                except UnicodeEncodeError:
+                    skipped.append({"file": _printable(rel), "reason": "name is not valid UTF-8 (rename it)"})
+                    continue
+                suffix = path.suffix.lower()
+                if suffix == ".json":
+                    continue
+                if suffix not in audio_io.AUDIO_EXTENSIONS:
+                    skipped.append({"file": rel, "reason": f"not an audio file ({suffix or 'no extension'})"})
+                    continue
+                problem = _kind_problem(path)
+                if problem:
+                    skipped.append({"file": rel, "reason": problem})
+                    continue
+                found.append(rel)
         if found:
             songs[entry.name] = found
         else:
@@ -204,95 +278,116 @@ def _fingerprint(path: Path, settings: SpectrogramSettings) -> dict[str, Any]:
 
 
 def _save_shard(path: Path, clips: list[np.ndarray]) -> None:
-    with audio_io.atomic_path(path) as tmp:
+    with atomic_path(path) as tmp:
         with open(tmp, "wb") as handle:
             np.save(handle, np.stack(clips))
 
 
 def _write_record(path: Path, record: dict[str, Any], shard_writes: list[Future]) -> None:
-    """Write a song's record once its shards are on disk (or say why they are not)."""
-    failed = [f.exception() for f in shard_writes if f.exception() is not None]
-    if failed:
-        record.update(status="skipped", reason=f"could not write its spectrograms: {failed[0]}")
-        record.pop("shards", None)
-    audio_io.write_json(path, record)
+    """Write a song's record once its shards are on disk. A shard that could not be written is an error of
+    the machine: no record is written, so the next run makes the song again."""
+    for write in shard_writes:
+        error = write.exception()
+        if error is not None:
+            raise MachineError(f"{record['song']}: could not write its spectrograms: "
+                               f"{getattr(error, 'strerror', None) or error}")
+    write_json(path, record)
+
+
+class _ShardWriter:
+    """Collects one song's spectrograms and writes them in shards of at most ``per_shard`` clips, in a
+    background thread, while the next clips are computed (at most two shards in memory)."""
+
+    def __init__(self, out: Path, sid: str, settings: SpectrogramSettings, writer: ThreadPoolExecutor):
+        self.out, self.sid, self.settings, self.writer = out, sid, settings, writer
+        self.per_shard = max(1, SHARD_BYTES // (2 * settings.n_bins * settings.n_frames))
+        self.batch: list[np.ndarray] = []
+        self.pending: list[np.ndarray] = []
+        self.shards: list[dict[str, Any]] = []
+        self.writes: list[Future] = []
+
+    def add(self, clip: np.ndarray) -> None:
+        self.batch.append(clip)
+        if len(self.batch) >= _STFT_BATCH:
+            self._flush_batch()
+        if len(self.pending) + len(self.batch) >= self.per_shard:
+            self.flush()
+
+    def _flush_batch(self) -> None:
+        if self.batch:
+            self.pending.extend(audio_to_stored(np.stack(self.batch), self.settings))
+            self.batch.clear()
+
+    def flush(self) -> None:
+        self._flush_batch()
+        if self.pending:
+            name = f"{self.sid}-{len(self.shards):04d}.npy"
+            if self.writes:
+                self.writes[-1].exception()  # wait for the previous shard: two in memory at most
+            self.writes.append(self.writer.submit(_save_shard, self.out / "specs" / name, list(self.pending)))
+            self.shards.append({"file": name, "clips": len(self.pending)})
+            self.pending.clear()
 
 
 def _process_song(raw_dir: str, out_dir: str, song: str, label: str,
-                  settings_dict: dict[str, Any], writer: ThreadPoolExecutor | None = None) -> dict[str, Any]:
+                  settings_dict: dict[str, Any]) -> dict[str, Any]:
     """Turn one song into shards and its song record.
 
-    Files are written by a single background thread, in order: the shards,
-    then the song record, so a record on disk always means whole shards.
-    With ``writer`` (one thread shared by the songs of an in-process run) the
-    writes may still be going on when this returns; the caller waits for the
-    writer before writing the manifest. Without it, this waits for its own.
+    Files are written by a background thread, in order: the shards, then the
+    song record, so a record on disk always means whole shards. A reason that
+    belongs to the file (corrupt, silent, too short, not audio) is kept in the
+    record, so later runs skip the file until it changes; an error of the
+    machine raises :class:`MachineError` and writes no record; an unexpected
+    error is reported but not remembered, so the next run tries again.
     """
-    own_writer = writer is None
-    writer = writer or ThreadPoolExecutor(max_workers=1)
     settings = settings_from_dict(settings_dict)
     path = Path(raw_dir) / song
-    out = Path(out_dir)
     sid = song_id(song)
-    record: dict[str, Any] = {"song": song, "label": label, "id": sid,
-                              "fingerprint": _fingerprint(path, settings), "notes": []}
-    per_shard = max(1, SHARD_BYTES // (2 * settings.n_bins * settings.n_frames))
+    record: dict[str, Any] = {"song": song, "label": label, "id": sid, "notes": []}
+    writer = ThreadPoolExecutor(max_workers=1)
+    shards = _ShardWriter(Path(out_dir), sid, settings, writer)
     starts: list[int] = []
-    shards: list[dict[str, Any]] = []
-    pending: list[np.ndarray] = []
-    batch: list[np.ndarray] = []
-    # Shards are written while the next ones are computed; waiting for one
-    # write before queueing the next keeps at most two shards in memory.
-    writing: list[Future] = []
-    shard_writes: list[Future] = []
     try:
-        info = audio_io.audio_info(path)
-        if info.channels > 1:
-            record["notes"].append(f"mixed {info.channels} channels down to mono")
-        if info.sample_rate != settings.sample_rate:
-            record["notes"].append(f"resampled {info.sample_rate} Hz to {settings.sample_rate} Hz")
-        record["seconds"] = info.seconds
-
-        def flush_batch() -> None:
-            if batch:
-                pending.extend(audio_to_stored(np.stack(batch), settings))
-                batch.clear()
-
-        def flush_shard() -> None:
-            flush_batch()
-            if pending:
-                name = f"{sid}-{len(shards):04d}.npy"
-                if writing:
-                    writing.pop().result()
-                writing.append(writer.submit(_save_shard, out / "specs" / name, list(pending)))
-                shard_writes.append(writing[-1])
-                shards.append({"file": name, "clips": len(pending)})
-                pending.clear()
-
-        for start, clip in audio_io.iter_clips(path, settings.sample_rate, settings.clip_samples,
-                                               settings.silence_db):
-            starts.append(start)
-            batch.append(clip)
-            if len(batch) >= _STFT_BATCH:
-                flush_batch()
-            if len(pending) + len(batch) >= per_shard:
-                flush_shard()
-        flush_shard()
-        if not starts:
-            if info.seconds and info.seconds < settings.clip_seconds:
-                raise audio_io.AudioError(
-                    f"shorter than one clip ({info.seconds:.2f} s < {settings.clip_seconds:g} s)")
-            raise audio_io.AudioError(
-                f"silent: every clip is below {settings.silence_db:g} dBFS")
-        record.update(status="ok", starts=starts, shards=shards)
-    except audio_io.AudioError as error:
-        record.update(status="skipped", reason=str(error))
-    except Exception as error:  # report anything unexpected, file by file
-        record.update(status="skipped", reason=f"unexpected error: {type(error).__name__}: {error}")
-    done = writer.submit(_write_record, out / "songs" / f"{sid}.json", record, shard_writes)
-    if own_writer:
+        try:
+            record["fingerprint"] = _fingerprint(path, settings)
+            info = audio_io.audio_info(path)
+            if info.channels > 1:
+                record["notes"].append(f"mixed {info.channels} channels down to mono")
+            if info.sample_rate != settings.sample_rate:
+                record["notes"].append(f"resampled {info.sample_rate} Hz to {settings.sample_rate} Hz")
+            if info.truncated:
+                record["notes"].append(f"cut short: its header claims {info.claimed_seconds:.2f} s, the file "
+                                       f"holds {info.seconds:.2f} s (only those are used)")
+            record["seconds"] = info.seconds
+            for start, clip in audio_io.iter_clips(path, settings.sample_rate, settings.clip_samples,
+                                                   settings.silence_db):
+                starts.append(start)
+                shards.add(clip)
+            shards.flush()
+            if not starts:
+                if info.seconds < settings.clip_seconds:
+                    raise audio_io.AudioError(
+                        f"too short: {info.seconds:.2f} s is less than one clip of {settings.clip_seconds:g} s")
+                raise audio_io.AudioError(f"silent: every clip is below {settings.silence_db:g} dBFS")
+            record.update(status="ok", starts=starts, shards=shards.shards)
+        except audio_io.AudioError as error:
+            record.update(status="skipped", reason=str(error))
+        except MachineError as error:
+            raise MachineError(f"{song}: {error}") from None
+        except OSError as error:
+            if is_machine_error(error):
+                raise MachineError(f"{song}: {error.strerror}") from None
+            record.update(status="skipped", reason=f"cannot read: {error.strerror or error}", remember=False)
+        except Exception as error:  # report anything unexpected, file by file, and try again next run
+            record.update(status="skipped", reason=f"unexpected error: {type(error).__name__}: {error}",
+                          remember=False)
+        if record.get("remember", True):
+            writer.submit(_write_record, Path(out_dir) / "songs" / f"{sid}.json", record, shards.writes).result()
+        else:
+            for write in shards.writes:
+                write.exception()
+    finally:
         writer.shutdown(wait=True)
-        done.result()
     return record
 
 
@@ -307,82 +402,152 @@ def _load_record(out_dir: Path, song: str, raw_dir: Path,
                 (out_dir / "specs" / shard["file"]).exists() for shard in record["shards"]):
             return None
         return record
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    return a.resolve() == b.resolve()
+
+
+def _is_within(child: Path, parent: Path) -> bool:
+    child, parent = child.resolve(), parent.resolve()
+    return child == parent or parent in child.parents
+
+
+def _claim(out_dir: Path, raw_dir: Path, settings: SpectrogramSettings, overwrite: bool) -> None:
+    """Make ``out_dir`` this dataset's folder, or refuse with the reason.
+
+    A folder is ours when its ``config.json`` says ``prepare`` made it. A
+    folder that holds anything else is refused; a dataset made from another
+    RAW_DIR or with other settings is replaced only with ``overwrite``.
+    """
+    config_path = out_dir / "config.json"
+    old: dict[str, Any] | None = None
+    if config_path.exists():
+        try:
+            old = read_json(config_path, "the dataset's settings")
+        except LildataError:
+            old = None
+        if not isinstance(old, dict) or "spectrogram" not in old:
+            raise DatasetError(f"{out_dir}: its config.json was not written by `lildata prepare`; "
+                               "choose an empty or new folder")
+    else:
+        foreign = sorted(p.name for p in out_dir.iterdir() if p.name != ".lildata.lock")
+        if foreign:
+            shown = ", ".join(_printable(n) for n in foreign[:3]) + (" ..." if len(foreign) > 3 else "")
+            raise DatasetError(f"{out_dir}: holds files that lildata did not make ({shown}); "
+                               "choose an empty or new folder")
+    if old is not None and not overwrite:
+        if old["spectrogram"] != settings.to_dict():
+            raise DatasetError(f"{out_dir}: already holds a dataset made with other settings (preset "
+                               f"{old['spectrogram'].get('name')!r}); use another folder, or --overwrite to replace it")
+        if old.get("raw_dir") and Path(old["raw_dir"]) != raw_dir.resolve():
+            raise DatasetError(f"{out_dir}: already holds a dataset made from {old['raw_dir']}; use another "
+                               f"folder, or --overwrite to replace it with one made from {raw_dir}")
+    write_json(config_path, {"kind": DATASET_KIND, "spectrogram": settings.to_dict(),
+                             "raw_dir": str(raw_dir.resolve()), "split_fractions": [0.8, 0.1, 0.1]})
 
 
 def prepare(raw_dir: str | Path, out_dir: str | Path, settings: SpectrogramSettings,
             jobs: int | None = None, progress: bool = True,
-            log: Callable[[str], None] | None = None) -> PrepareReport:
+            log: Callable[[str], None] | None = None, overwrite: bool = False) -> PrepareReport:
     """Prepare a folder of music as a dataset of spectrograms.
+
+    What it may delete: inside ``OUT_DIR`` (a folder it made, marked by its
+    ``config.json``), only its own shards (``specs/<id>-<k>.npy``) and song
+    records (``songs/<id>.json``) that no longer belong to a song of RAW_DIR,
+    and temporary files of its own killed runs. Nothing else, ever.
 
     Args:
         raw_dir: One sub-folder per label, each audio file one song.
-        out_dir: Where the dataset goes (created; reused when it exists).
+        out_dir: Where the dataset goes: a new or empty folder, or a dataset
+            this function made from the same RAW_DIR (reused).
         settings: Spectrogram settings (a preset).
         jobs: Worker processes; ``None`` uses every core, 1 works in this process.
         progress: Show a progress bar.
         log: Called with one line per skipped or noted file (default: print).
+        overwrite: Replace a dataset made from another RAW_DIR or with other settings.
 
     Returns:
         The report, also written to ``prepare_report.json``.
 
     Raises:
-        DatasetError: RAW_DIR is unusable, or OUT_DIR holds another preset's dataset.
+        DatasetError: RAW_DIR is unusable; OUT_DIR is inside RAW_DIR, is a file,
+            holds foreign files, holds another dataset, or is being written by
+            another run.
+        MachineError: Disk full, no permission, I/O error: the run stops; run
+            it again once the problem is fixed and it continues.
 
     Notebook: notebooks/01_data_prep.ipynb
     """
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     log = log or (lambda line: tqdm.write(line))
+    if out_dir.exists() and not out_dir.is_dir():
+        raise DatasetError(f"{out_dir}: is a file, not a folder")
+    if raw_dir.is_dir() and _is_within(out_dir, raw_dir):
+        raise DatasetError(f"{out_dir}: is inside RAW_DIR {raw_dir} (or is it); put the dataset somewhere else")
+    if raw_dir.is_dir() and out_dir.exists() and any(_is_within(raw_dir, out_dir / sub) for sub in ("specs", "songs")):
+        raise DatasetError(f"{raw_dir}: is inside the dataset folder {out_dir}; put the songs somewhere else")
     songs_by_label, skipped = find_songs(raw_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    config_path = out_dir / "config.json"
-    if config_path.exists():
-        old = json.loads(config_path.read_text()).get("spectrogram", {})
-        if old != settings.to_dict():
-            raise DatasetError(
-                f"{out_dir}: already holds a dataset made with other settings "
-                f"(preset {old.get('name')!r}); use another folder or the same preset")
-    audio_io.write_json(config_path, {"spectrogram": settings.to_dict(), "raw_dir": str(raw_dir.resolve()),
-                              "split_fractions": [0.8, 0.1, 0.1]})
-    for entry in skipped:
-        log(f"skipped {entry['file']}: {entry['reason']}")
-
-    todo, records = [], {}
-    for label, songs in songs_by_label.items():
-        for song in songs:
-            record = _load_record(out_dir, song, raw_dir, settings)
-            if record is None:
-                todo.append((song, label))
-            else:
-                records[song] = record
-    report = PrepareReport(reused=len(records))
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
-    bar = tqdm(total=len(todo), desc="prepare", unit="song", disable=not progress)
-    args = [(str(raw_dir), str(out_dir), song, label, settings.to_dict()) for song, label in todo]
-    if jobs == 1:
-        writer = ThreadPoolExecutor(max_workers=1)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        lock = FolderLock(out_dir, f"`lildata prepare {raw_dir}`").acquire()
+    except LildataError as error:
+        raise DatasetError(str(error)) from None
+    except OSError as error:
+        raise MachineError(f"{out_dir}: cannot write: {error.strerror}") from None
+    try:
+        _claim(out_dir, raw_dir, settings, overwrite)
+        for folder in (out_dir, out_dir / "specs", out_dir / "songs"):
+            clean_stale_temporaries(folder)
+        for entry in skipped:
+            log(f"skipped {entry['file']}: {entry['reason']}")
+        todo, records = [], {}
+        for label, songs in songs_by_label.items():
+            for song in songs:
+                record = _load_record(out_dir, song, raw_dir, settings)
+                if record is None:
+                    todo.append((song, label))
+                else:
+                    records[song] = record
+        report = PrepareReport(reused=len(records))
+        jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+        bar = tqdm(total=len(todo), desc="prepare", unit="song", disable=not progress)
+        args = [(str(raw_dir), str(out_dir), song, label, settings.to_dict()) for song, label in todo]
         try:
-            for arg in args:
-                records[arg[2]] = _process_song(*arg, writer=writer)
-                bar.update()
+            if jobs == 1:
+                for arg in args:
+                    records[arg[2]] = _process_song(*arg)
+                    bar.update()
+            else:
+                with process_pool(jobs) as pool:
+                    futures = [pool.submit(_process_song, *arg) for arg in args]
+                    try:
+                        for future in as_completed(futures):
+                            record = future.result()
+                            records[record["song"]] = record
+                            bar.update()
+                    except BaseException:
+                        pool.shutdown(wait=True, cancel_futures=True)
+                        raise
+        except OSError as error:
+            raise MachineError(f"{out_dir}: {error.strerror or error}") from None
         finally:
-            writer.shutdown(wait=True)
-    else:
-        with process_pool(jobs) as pool:
-            futures = [pool.submit(_process_song, *arg) for arg in args]
-            for future in as_completed(futures):
-                record = future.result()
-                records[record["song"]] = record
-                bar.update()
-    bar.close()
-    return _finish(out_dir, songs_by_label, records, skipped, report, settings, log)
+            bar.close()
+        return _finish(out_dir, songs_by_label, records, skipped, report, settings, log)
+    except OSError as error:
+        if is_machine_error(error):
+            raise MachineError(f"{out_dir}: cannot write: {error.strerror}") from None
+        raise
+    finally:
+        lock.release()
 
 
 def _finish(out_dir: Path, songs_by_label: dict[str, list[str]], records: dict[str, dict],
             skipped: list[dict[str, str]], report: PrepareReport,
             settings: SpectrogramSettings, log: Callable[[str], None]) -> PrepareReport:
-    """Write the manifest and report from the song records; remove stale files."""
+    """Write the manifest and report from the song records; remove this dataset's own stale files."""
     report.files_skipped = list(skipped)
     usable = {label: [s for s in songs if records[s]["status"] == "ok"]
               for label, songs in songs_by_label.items()}
@@ -407,17 +572,17 @@ def _finish(out_dir: Path, songs_by_label: dict[str, list[str]], records: dict[s
                                  "start_s": round(next(starts) / settings.sample_rate, 4),
                                  "split": splits[song], "shard": shard["file"], "row": row})
     report.clips_written = len(rows)
-    with audio_io.atomic_path(out_dir / "manifest.csv") as tmp:
-        with open(tmp, "w", newline="") as handle:
+    with atomic_path(out_dir / "manifest.csv") as tmp:
+        with open(tmp, "w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=MANIFEST_COLUMNS)
             writer.writeheader()
             writer.writerows(rows)
-    audio_io.write_json(out_dir / "prepare_report.json", report.to_dict())
+    write_json(out_dir / "prepare_report.json", report.to_dict())
     keep_specs = {s["file"] for r in records.values() if r["status"] == "ok" for s in r["shards"]}
     keep_songs = {f"{r['id']}.json" for r in records.values()}
-    for folder, keep in (("specs", keep_specs), ("songs", keep_songs)):
+    for folder, keep, own in (("specs", keep_specs, _SHARD_NAME), ("songs", keep_songs, _RECORD_NAME)):
         for path in (out_dir / folder).glob("*"):
-            if path.name not in keep:
+            if own.match(path.name) and path.name not in keep and path.is_file():
                 path.unlink()
     return report
 
@@ -449,16 +614,79 @@ class PreparedDataset:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         manifest = self.path / "manifest.csv"
+        if not self.path.is_dir():
+            raise DatasetError(f"{self.path}: {'not a folder' if self.path.exists() else 'folder does not exist'}")
         if not manifest.exists():
             raise DatasetError(f"{self.path}: not a prepared dataset (no manifest.csv); "
                                "run `lildata prepare RAW_DIR OUT_DIR` first")
-        config = json.loads((self.path / "config.json").read_text())
+        try:
+            config = read_json(self.path / "config.json", "the dataset's settings")
+            self.settings = settings_from_dict(config["spectrogram"])
+        except LildataError as error:
+            raise DatasetError(str(error)) from None
+        except (KeyError, TypeError, ValueError, ZeroDivisionError) as error:
+            raise DatasetError(f"{self.path / 'config.json'}: not usable spectrogram settings ({error})") from None
         self.config = config
-        self.settings = settings_from_dict(config["spectrogram"])
-        with open(manifest, newline="") as handle:
-            self.clips = [Clip(int(r["clip"]), r["label"], r["song"], float(r["start_s"]),
-                               r["split"], r["shard"], int(r["row"])) for r in csv.DictReader(handle)]
+        self.clips = self._read_manifest(manifest)
         self._shards: dict[str, np.ndarray] = {}
+        self._check_shards()
+
+    def _read_manifest(self, manifest: Path) -> list[Clip]:
+        text = manifest.read_text(encoding="utf-8", errors="replace")
+        if text and not text.endswith("\n"):
+            raise DatasetError(f"{manifest}: cut short (its last line is incomplete); run `lildata prepare` again")
+        rows = list(csv.reader(text.splitlines()))
+        if not rows or tuple(rows[0]) != MANIFEST_COLUMNS:
+            raise DatasetError(f"{manifest}: not a manifest written by `lildata prepare` (header "
+                               f"{','.join(rows[0]) if rows else 'missing'})")
+        clips = []
+        for line, row in enumerate(rows[1:], start=2):
+            where = f"{manifest}, line {line}"
+            if len(row) != len(MANIFEST_COLUMNS):
+                raise DatasetError(f"{where}: {len(row)} cells instead of {len(MANIFEST_COLUMNS)}; "
+                                   "run `lildata prepare` again")
+            try:
+                clip = Clip(int(row[0]), row[1], row[2], float(row[3]), row[4], row[5], int(row[6]))
+            except ValueError as error:
+                raise DatasetError(f"{where}: {error}") from None
+            if clip.clip != len(clips) or clip.row < 0 or clip.split not in SPLITS:
+                raise DatasetError(f"{where}: clip {clip.clip}, row {clip.row}, split {clip.split!r} do not fit "
+                                   "(clips are numbered from 0 in order)")
+            if not is_relative_safe(clip.song):
+                raise DatasetError(f"{where}: the song {clip.song!r} is not a path inside the song folder (refused)")
+            if not _SHARD_NAME.match(clip.shard):
+                raise DatasetError(f"{where}: {clip.shard!r} is not a shard name of this dataset (refused)")
+            clips.append(clip)
+        return clips
+
+    def _check_shards(self) -> None:
+        """Every shard the manifest names exists and holds the rows it names, in the settings' shape."""
+        need: dict[str, int] = {}
+        for clip in self.clips:
+            need[clip.shard] = max(need.get(clip.shard, 0), clip.row + 1)
+        missing, wrong = [], []
+        for name, rows in need.items():
+            try:
+                with open(self.path / "specs" / name, "rb") as handle:
+                    version = np.lib.format.read_magic(handle)
+                    read = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                        np.lib.format.read_array_header_2_0
+                    shape, _, _ = read(handle)
+            except FileNotFoundError:
+                missing.append(name)
+                continue
+            except (OSError, ValueError) as error:
+                wrong.append(f"{name} ({error})")
+                continue
+            if len(shape) != 3 or tuple(shape[1:]) != self.settings.shape or shape[0] < rows:
+                wrong.append(f"{name} (shape {tuple(shape)})")
+        if missing:
+            raise DatasetError(f"{self.path}: {len(missing)} shard(s) named in manifest.csv are missing from specs/ "
+                               f"({', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''}); run "
+                               "`lildata prepare` again to make them")
+        if wrong:
+            raise DatasetError(f"{self.path}: shard(s) that do not fit the manifest: {', '.join(wrong[:3])}; run "
+                               "`lildata prepare` again")
 
     @property
     def labels(self) -> list[str]:
@@ -471,15 +699,44 @@ class PreparedDataset:
     def shard(self, name: str) -> np.ndarray:
         """A shard as a read-only memory map."""
         if name not in self._shards:
-            self._shards[name] = np.load(self.path / "specs" / name, mmap_mode="r")
+            try:
+                self._shards[name] = np.load(self.path / "specs" / name, mmap_mode="r")
+            except FileNotFoundError:
+                raise DatasetError(f"{self.path / 'specs' / name}: missing; run `lildata prepare` again") from None
         return self._shards[name]
 
     def spectrogram(self, clip: int) -> np.ndarray:
         """The stored spectrogram of clip ``clip`` (float16, ``(n_bins, n_frames)``)."""
         if not 0 <= clip < len(self.clips):
-            raise IndexError(f"clip {clip} out of range: the dataset has {len(self.clips)} clips")
+            raise IndexError(f"clip {clip} out of range: the dataset has {len(self.clips)} clips "
+                             f"(0 to {len(self.clips) - 1})")
         row = self.clips[clip]
         return np.asarray(self.shard(row.shard)[row.row])
+
+    def audio_path(self, clip: int) -> Path:
+        """The song file a clip was cut from (inside the dataset's RAW_DIR; refused otherwise)."""
+        return inside(self.config.get("raw_dir", ""), self.clips[clip].song)
+
+    def clip_audio(self, clip: int) -> tuple[np.ndarray, bool]:
+        """A clip's sound: ``(audio, True)`` from its song file, or ``(audio, False)`` rebuilt from the
+        spectrogram with Griffin-Lim when the songs are not on this machine (a packed dataset)."""
+        from .spectrogram import stored_to_audio
+
+        info = self.clips[clip]
+        try:
+            audio = audio_io.load_audio(self.audio_path(clip), self.settings.sample_rate, info.start_s,
+                                        self.settings.clip_seconds)[: self.settings.clip_samples]
+            if len(audio) == self.settings.clip_samples:
+                return audio, True
+        except (audio_io.AudioError, LildataError, OSError):
+            pass
+        return stored_to_audio(self.spectrogram(clip), self.settings), False
+
+    def fingerprint(self) -> str:
+        """A short hash of the manifest and settings: the same dataset wherever it is unpacked."""
+        digest = hashlib.sha256((self.path / "manifest.csv").read_bytes())
+        digest.update(json.dumps(self.settings.to_dict(), sort_keys=True).encode())
+        return digest.hexdigest()[:16]
 
     def select(self, split: str | None = None, labels: list[str] | None = None) -> list[Clip]:
         """The clips of a split (or all) and of some labels (or all)."""

@@ -29,12 +29,13 @@ from typing import Any
 
 import numpy as np
 
-from .audio import atomic_path, write_json
 from .dataset import PreparedDataset
+from .errors import LildataError, RunError
+from .files import read_json, save_figure, save_keras, write_json
 
 __all__ = ["GENERATOR_MODELS", "GENERATOR_PRESETS", "GeneratorSettings", "build_generator", "frame_stats",
            "ensure_generator", "generate", "generate_sound", "generator_preset", "load_generator", "measure",
-           "metrics_table", "train_generator"]
+           "train_generator"]
 
 GENERATOR_MODELS = ("paper", "autoregressive")
 
@@ -199,10 +200,9 @@ def train_generator(data_dir: str | Path, run_dir: str | Path, settings: Generat
                     batch_size=settings.batch_size, verbose=verbose, shuffle=True)
     seconds = time.perf_counter() - start
     run_dir.mkdir(parents=True, exist_ok=True)
-    tmp = run_dir / f".model.{os.getpid()}.tmp.keras"
-    model.save(tmp)
-    os.replace(tmp, run_dir / "model.keras")
-    config = {"data_dir": str(Path(data_dir).resolve()), "data_settings": data.settings.to_dict(),
+    save_keras(model, run_dir / "model.keras")
+    config = {"kind": "lildata-generator-run", "data_dir": str(Path(data_dir).resolve()),
+              "data_fingerprint": data.fingerprint(), "data_settings": data.settings.to_dict(),
               "generator": asdict(settings), "n_train": int(len(train)), "n_held_out": int(len(held_out)),
               "parameters": int(model.count_params()), "seconds": round(seconds, 1)}
     write_json(run_dir / "config.json", config)
@@ -223,17 +223,21 @@ def load_generator(run_dir: str | Path) -> tuple[_Generator, dict[str, Any]]:
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """
-    import keras
+    from .config import settings_from_dict
+    from .files import load_keras
 
     run_dir = Path(run_dir)
-    if not (run_dir / "model.keras").exists():
-        raise FileNotFoundError(f"no model.keras in {run_dir}: train one with `lildata train-generator`")
-    config = json.loads((run_dir / "config.json").read_text())
-    settings = GeneratorSettings(**config["generator"])
-    model = keras.saving.load_model(run_dir / "model.keras")
-    from .config import settings_from_dict
-
-    shape = settings_from_dict(config["data_settings"]).shape
+    if not run_dir.is_dir():
+        raise RunError(f"{run_dir}: no such generator run folder; train one with `lildata train-generator`")
+    try:
+        config = read_json(run_dir / "config.json", "the generator's settings")
+        settings = GeneratorSettings(**config["generator"])
+        shape = settings_from_dict(config["data_settings"]).shape
+    except LildataError as error:
+        raise RunError(str(error)) from None
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        raise RunError(f"{run_dir / 'config.json'}: not the settings of a generator run") from None
+    model = load_keras(run_dir / "model.keras")
     return _Generator(model, settings, shape[0], shape[1]), config
 
 
@@ -382,7 +386,7 @@ def measure(generator: _Generator, clips: np.ndarray, settings, n_clips: int = 8
 
 
 def generate_sound(run_dir: str | Path, out_dir: str | Path | None = None, seconds: float | None = None,
-                   seed: int = 0, judge=None) -> dict[str, Any]:
+                   seed: int = 0, judge=None, data: PreparedDataset | None = None) -> dict[str, Any]:
     """Generate a sound from a trained generator, seeded by a held-out clip of its genre.
 
     Writes ``generated.wav`` (Griffin-Lim with the dataset's STFT), ``seed.wav``
@@ -395,22 +399,33 @@ def generate_sound(run_dir: str | Path, out_dir: str | Path | None = None, secon
         seconds: Length (default: one clip).
         seed: Picks the held-out seed clip and the sampling.
         judge: ``(model, run_config)`` of a genre classifier.
+        data: The dataset it was trained on (default: the one its config names).
 
     Returns:
         ``{"stored", "audio", "seed_stored", "metrics"}``.
 
+    Raises:
+        ValueError: ``seconds`` is not a finite number between the seed's
+            length and 600.
+
     Notebook: notebooks/05_lstm_generation.ipynb
     """
+    import math
+
     from .config import settings_from_dict
 
     generator, config = load_generator(run_dir)
     settings = settings_from_dict(config["data_settings"])
-    data = PreparedDataset(config["data_dir"])
+    k = 1 if generator.settings.model == "paper" else generator.settings.seed_frames
+    shortest = (k + 1) * settings.hop_length / settings.sample_rate
+    if seconds is not None and not (math.isfinite(seconds) and shortest <= seconds <= 600):
+        raise ValueError(f"--seconds must be a number from {shortest:.2f} (the seed frames and one more) to 600, "
+                         f"not {seconds}")
+    data = data or PreparedDataset(config["data_dir"])
     held_out = _frames(_clips_of(data, generator.settings.label, ("val", "test")))
     frames = held_out[seed % len(held_out)]
     n_frames = generator.n_frames if seconds is None else \
         int(round(seconds * settings.sample_rate / settings.hop_length)) + 1
-    k = 1 if generator.settings.model == "paper" else generator.settings.seed_frames
     stored = generate(generator, frames[:k], n_frames, np.random.default_rng(seed))
     clip_frames = generator.n_frames
     metrics = json.loads((Path(run_dir) / "metrics.json").read_text()) if (Path(run_dir) / "metrics.json").exists() \
@@ -422,7 +437,7 @@ def generate_sound(run_dir: str | Path, out_dir: str | Path | None = None, secon
         from .training import predict_stored
 
         model, judge_config = judge
-        if generator.settings.label in judge_config["labels"]:
+        if generator.settings.label in judge_config["labels"] and n_frames >= clip_frames:
             windows = [stored[:, i:i + clip_frames] for i in range(0, n_frames - clip_frames + 1, clip_frames)]
             probs = predict_stored(model, np.stack(windows))
             metrics["this_sound"]["judge_probability"] = float(
@@ -453,9 +468,7 @@ def _write_sound(out_dir: Path, result: dict, settings, frames: np.ndarray, gene
     write_wav(out_dir / "seed.wav", stored_to_audio(frames.T, settings), settings.sample_rate)
     fig, _ = plot_spectrograms({"real clip (its first frames seed the model)": frames.T,
                                 f"generated ({generator_settings.model})": result["stored"]}, settings)
-    with atomic_path(out_dir / "spectrogram.png") as tmp:
-        fig.savefig(tmp, format="png", dpi=80)
-    plt.close(fig)
+    save_figure(fig, out_dir / "spectrogram.png")
     write_json(out_dir / "metrics.json", result["metrics"])
 
 
@@ -471,9 +484,9 @@ def ensure_generator(data_dir: str | Path, run_dir: str | Path, settings: Genera
     run_dir = Path(run_dir)
     saved = run_dir / "config.json"
     if saved.exists() and (run_dir / "metrics.json").exists():
-        config = json.loads(saved.read_text())
-        if config["generator"] != json.loads(json.dumps(asdict(settings))):
-            raise FileExistsError(f"{run_dir} holds a generator with other settings: choose another folder")
+        config = read_json(saved, "the generator's settings")
+        if not isinstance(config, dict) or config.get("generator") != json.loads(json.dumps(asdict(settings))):
+            raise RunError(f"{run_dir} holds a generator with other settings: choose another folder")
         print(f"reusing the generator in {run_dir}")
         metrics = json.loads((run_dir / "metrics.json").read_text())
     else:
@@ -490,18 +503,3 @@ def ensure_generator(data_dir: str | Path, run_dir: str | Path, settings: Genera
         metrics.update({k: v for k, v in judged.items() if k.startswith("judge")})
         write_json(run_dir / "metrics.json", metrics)
     return metrics
-
-
-def metrics_table(runs: dict[str, dict[str, Any]]) -> str:
-    """A Markdown table of generator measures, one row per run.
-
-    Notebook: notebooks/05_lstm_generation.ipynb
-    """
-    rows = ["| generator | measured on | frame error, teacher forcing (dB) | frame error, free-running (dB) | "
-            "variance ratio | log-spectral distance (dB) | judged P(genre) |",
-            "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
-    for name, m in runs.items():
-        judged = f"{m['judge_probability']:.2f}" if "judge_probability" in m else "-"
-        rows.append(f"| {name} | {m['measured_on']} | {m['frame_error_teacher_db']:.1f} | {m['frame_error_free_db']:.1f} | "
-                    f"{m['variance_ratio']:.3f} | {m['log_spectral_distance_db']:.1f} | {judged} |")
-    return "\n".join(rows)

@@ -8,36 +8,19 @@ Notebook: notebooks/06_listening.ipynb
 
 from __future__ import annotations
 
-import csv
-import io
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .audio import AudioError, atomic_path, load_audio
 from .dataset import PreparedDataset
+from .files import append_csv_row, read_csv_rows
 from .spectrogram import audio_to_stored, stored_to_audio
 
-__all__ = ["ANSWER_COLUMNS", "ListeningLab", "enable_widgets"]
+__all__ = ["ANSWER_COLUMNS", "ListeningLab"]
 
 ANSWER_COLUMNS = ("time", "clip", "genre", "question", "a", "b", "choice", "chosen")
-
-
-def enable_widgets() -> bool:
-    """Turn on Colab's widget manager (elsewhere widgets work as they are); returns whether on Colab.
-
-    Notebook: notebooks/06_listening.ipynb
-    """
-    import sys
-
-    if "google.colab" not in sys.modules:
-        return False
-    from google.colab import output  # type: ignore[import-not-found]
-
-    output.enable_custom_widget_manager()
-    return True
 
 
 class ListeningLab:
@@ -83,14 +66,7 @@ class ListeningLab:
     # the sounds
     def original(self, clip: int) -> tuple[np.ndarray, np.ndarray]:
         """``(stored, audio)`` of a clip: the song's own audio when it is still there."""
-        info = self.data.clips[clip]
-        stored = self.data.spectrogram(clip)
-        try:
-            audio = load_audio(Path(self.data.config.get("raw_dir", "")) / info.song, self.settings.sample_rate,
-                               info.start_s, self.settings.clip_seconds)[: self.settings.clip_samples]
-        except AudioError:
-            audio = stored_to_audio(stored, self.settings)
-        return stored, audio
+        return self.data.spectrogram(clip), self.data.clip_audio(clip)[0]
 
     def style_clip(self) -> int:
         """The clip whose style the transfer takes: the middle test clip of ``style_genre``."""
@@ -161,37 +137,35 @@ class ListeningLab:
     def answer(self, trial: dict[str, Any], choice: str) -> dict[str, str]:
         """Keep an answer (``"A"`` or ``"B"``) in the CSV, with what was compared.
 
-        The file is rewritten whole to a temporary name and renamed, so an
-        interrupted write never loses earlier answers.
+        The row is appended under a lock, so answers given at the same time
+        (two notebooks, two students on one shared file) are all kept; a file
+        from an older version, or with an extra column, is kept as it is and
+        extended.
         """
         if choice not in ("A", "B"):
             raise ValueError(f"choose 'A' or 'B', not {choice!r}")
         row = {"time": time.strftime("%Y-%m-%dT%H:%M:%S"), "clip": str(trial["clip"]), "genre": trial["genre"],
                "question": trial["question"], "a": trial["a"], "b": trial["b"], "choice": choice,
                "chosen": trial["a"] if choice == "A" else trial["b"]}
-        rows = self.answers() + [row]
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=ANSWER_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-        with atomic_path(self.answers_csv) as tmp:
-            tmp.write_text(buffer.getvalue(), encoding="utf-8")
+        append_csv_row(self.answers_csv, row, ANSWER_COLUMNS)
         return row
 
     def answers(self) -> list[dict[str, str]]:
-        """The answers kept so far."""
-        if not self.answers_csv.exists():
-            return []
-        with open(self.answers_csv, newline="", encoding="utf-8") as handle:
-            return list(csv.DictReader(handle))
+        """The answers kept so far (read tolerantly: extra or missing columns never lose a row)."""
+        return read_csv_rows(self.answers_csv)
 
     def summary(self) -> dict[str, dict[str, int]]:
-        """For each compared pair, how often each side was chosen."""
+        """For each compared pair, how often each side was chosen (rows that name no pair are left out)."""
         out: dict[str, dict[str, int]] = {}
         for row in self.answers():
-            pair = " vs ".join(sorted((row["a"], row["b"])))
-            counts = out.setdefault(pair, {name: 0 for name in sorted((row["a"], row["b"]))})
-            counts[row["chosen"]] = counts.get(row["chosen"], 0) + 1
+            a, b, chosen = row.get("a", ""), row.get("b", ""), row.get("chosen", "")
+            if not chosen and row.get("choice") in ("A", "B"):
+                chosen = a if row["choice"] == "A" else b
+            if not a or not b or chosen not in (a, b):
+                continue
+            pair = " vs ".join(sorted((a, b)))
+            counts = out.setdefault(pair, {name: 0 for name in sorted((a, b))})
+            counts[chosen] += 1
         return out
 
     # the widgets

@@ -172,7 +172,7 @@ def resolve_weights(weights: str | None, name: str = "resnet50") -> str | None:
         downloaded.
 
     Raises:
-        FileNotFoundError: A path was given that does not exist.
+        LildataError: A path was given that does not exist.
 
     Notebook: notebooks/03_resnet.ipynb
     """
@@ -194,7 +194,9 @@ def resolve_weights(weights: str | None, name: str = "resnet50") -> str | None:
             return None
     path = Path(weights)
     if not path.exists():
-        raise FileNotFoundError(f"{name} weights file {path} does not exist")
+        from .errors import LildataError
+
+        raise LildataError(f"{name} weights file {path} does not exist")
     return str(path)
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from .config import SpectrogramSettings
 
-__all__ = ["plot_confusion", "plot_grad_cam", "plot_history", "plot_loss_curve", "plot_split_counts",
+__all__ = ["plot_confusion", "plot_genre_timeline", "plot_grad_cam", "plot_history", "plot_loss_curve", "plot_split_counts",
            "plot_spectrogram", "plot_spectrograms", "plot_waveform"]
 
 
@@ -171,3 +171,26 @@ def plot_spectrograms(stored: dict[str, np.ndarray], settings: SpectrogramSettin
     if title:
         fig.suptitle(title)
     return fig, axes
+
+
+def plot_genre_timeline(prediction: dict, clip_seconds: float, ax=None, title: str | None = None):
+    """Each genre's probability over a whole song, clip by clip (``training.predict_file``'s result).
+
+    Args:
+        prediction: ``{"labels", "clips": [{"start_s", "probabilities"}], "song_genre"}``.
+        clip_seconds: Length of a clip, to draw each clip's span.
+        ax: Axes to draw on (a new figure when ``None``).
+        title: Title of the plot.
+
+    Notebook: notebooks/02_classifier.ipynb
+    """
+    fig, ax = _axes(ax, figsize=(10, 3.2))
+    labels = prediction["labels"]
+    starts = np.array([c["start_s"] for c in prediction["clips"]])
+    probs = np.array([c["probabilities"] for c in prediction["clips"]])
+    times = np.repeat(np.stack([starts, starts + clip_seconds], 1).ravel()[None], len(labels), 0)
+    ax.stackplot(times[0], np.repeat(probs.T, 2, axis=1), labels=labels, alpha=0.9)
+    ax.set(xlabel="time in the song (s)", ylabel="probability", ylim=(0, 1),
+           xlim=(starts.min(), starts.max() + clip_seconds), title=title or f"song: {prediction['song_genre']}")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    return fig, ax

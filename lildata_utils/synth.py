@@ -25,7 +25,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from . import instruments as ins
-from .audio import atomic_path, write_wav
+from .audio import write_wav
+from .files import write_text
 from .dataset import process_pool
 
 __all__ = ["GENRES", "GENRE_NOTES", "TEMPO_RANGES", "make_song", "make_dataset"]
@@ -664,17 +665,29 @@ def _jsonable(value: Any) -> Any:
 def _write_song(out_dir: str, genre: str, seed: int, index: int, seconds: float, sample_rate: int) -> str:
     path = Path(out_dir) / genre / f"{genre}_{index:03d}.wav"
     audio, params = make_song(genre, seed, index, seconds, sample_rate)
-    with atomic_path(path.with_suffix(".json")) as tmp:
-        tmp.write_text(json.dumps(params, indent=2, sort_keys=True) + "\n")
+    write_text(path.with_suffix(".json"), json.dumps(params, indent=2, sort_keys=True) + "\n")
     write_wav(path, audio, sample_rate)
     return str(path)
 
 
 def _is_made(path: Path, seed: int, seconds: float, sample_rate: int) -> bool:
-    """Whether a song is already there, whole, made with the same settings."""
+    """Whether a song is already there, whole, made with the same settings.
+
+    Raises:
+        ValueError: ``path`` or its JSON exists but was not made by the synthesiser (it is never overwritten).
+    """
+    meta = path.with_suffix(".json")
     try:
-        params = json.loads(path.with_suffix(".json").read_text())
+        params = json.loads(meta.read_text())
+    except FileNotFoundError:
+        params = None
     except (OSError, ValueError):
+        params = {}
+    if params is None or not isinstance(params, dict) or "genre" not in params or "seed" not in params:
+        existing = [p for p in (path, meta) if p.exists() or p.is_symlink()]
+        if existing:
+            raise ValueError(f"{existing[0]}: exists and was not made by `lildata synth`; it is left alone "
+                             "(choose another folder for the built-in songs)")
         return False
     return path.exists() and (params.get("seed"), params.get("seconds"), params.get("sample_rate")) == (
         seed, round(float(seconds), 4), sample_rate)

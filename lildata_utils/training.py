@@ -25,13 +25,16 @@ from typing import Any
 
 import numpy as np
 
-from .audio import atomic_path, write_json
 from .dataset import SPLITS, PreparedDataset
+from .errors import LildataError, ModelError, RunError
+from .files import FolderLock, clean_stale_temporaries, load_keras, read_json, save_figure, save_keras, write_json
 
-__all__ = ["STRATEGIES", "TRAIN_PRESETS", "TrainSettings", "clip_predictions", "evaluate", "get_strategy", "load_run", "most_confused",
+__all__ = ["RUN_KIND", "STRATEGIES", "TRAIN_PRESETS", "check_settings", "open_run_folder", "TrainSettings", "clip_predictions", "evaluate", "get_strategy", "load_run", "most_confused",
            "predict_file", "predict_stored", "split_clips", "train", "train_preset"]
 
 STRATEGIES = ("auto", "default", "mirrored", "tpu", "multiworker")
+RUN_KIND = "lildata-classifier-run"
+"""The mark in a run's ``config.json`` that says ``train`` made this folder."""
 
 _DEFAULT_RATE = {"lildata": 1e-3, "softmax": 1e-2, "resnet50": 1e-3}
 
@@ -92,6 +95,70 @@ def train_preset(preset: str, **changes) -> TrainSettings:
     Notebook: notebooks/02_classifier.ipynb
     """
     return replace(TRAIN_PRESETS[preset], **changes)
+
+
+def check_settings(settings: TrainSettings) -> None:
+    """Refuse settings that cannot train, each with a one-line reason.
+
+    Raises:
+        ValueError: Epochs or batch size below 1, an unknown model, split or
+            strategy, labels given twice or fewer than 2 labels.
+
+    Notebook: notebooks/02_classifier.ipynb
+    """
+    from .models import MODEL_NAMES
+
+    if settings.model not in MODEL_NAMES:
+        raise ValueError(f"--model: unknown model {settings.model!r}; choose one of {', '.join(MODEL_NAMES)}")
+    if not isinstance(settings.epochs, int) or settings.epochs < 1:
+        raise ValueError(f"--epochs must be at least 1, not {settings.epochs}")
+    if not isinstance(settings.batch_size, int) or settings.batch_size < 1:
+        raise ValueError(f"--batch-size must be at least 1, not {settings.batch_size}")
+    if settings.patience < 0:
+        raise ValueError(f"patience must be 0 or more, not {settings.patience}")
+    if settings.learning_rate is not None and not settings.learning_rate > 0:
+        raise ValueError(f"--learning-rate must be positive, not {settings.learning_rate}")
+    if settings.split_by not in ("song", "chunk"):
+        raise ValueError(f"--split-by must be 'song' or 'chunk', not {settings.split_by!r}")
+    if settings.strategy not in STRATEGIES:
+        raise ValueError(f"--strategy: unknown strategy {settings.strategy!r}; choose one of {', '.join(STRATEGIES)}")
+    if settings.labels is not None:
+        repeated = sorted({label for label in settings.labels if list(settings.labels).count(label) > 1})
+        if repeated:
+            raise ValueError(f"--labels: {', '.join(repeated)} given more than once")
+        if len(settings.labels) < 2:
+            raise ValueError(f"--labels: a classifier needs at least 2 labels, got {len(settings.labels)}")
+
+
+def open_run_folder(run_dir: str | Path) -> dict[str, Any] | None:
+    """The ``config.json`` of a run folder made by :func:`train`, or ``None`` for a new or empty folder.
+
+    Raises:
+        RunError: The path is a file, or the folder holds files that are not
+            a run of this course (they are never touched).
+
+    Notebook: notebooks/02_classifier.ipynb
+    """
+    run_dir = Path(run_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise RunError(f"{run_dir}: is a file, not a run folder")
+    if not run_dir.exists():
+        return None
+    saved = run_dir / "config.json"
+    if saved.exists():
+        try:
+            config = read_json(saved, "the run's settings")
+        except LildataError as error:
+            raise RunError(str(error)) from None
+        if not isinstance(config, dict) or "training" not in config or "labels" not in config:
+            raise RunError(f"{run_dir}: its config.json was not written by `lildata train`; choose an empty or "
+                           "new folder")
+        return config
+    foreign = sorted(p.name for p in run_dir.iterdir() if p.name != ".lildata.lock")
+    if foreign:
+        raise RunError(f"{run_dir}: holds files that are not a lildata run ({', '.join(foreign[:3])}"
+                       f"{' ...' if len(foreign) > 3 else ''}); choose an empty or new folder")
+    return None
 
 
 def split_clips(data: PreparedDataset, labels: list[str], split_by: str = "song",
@@ -195,9 +262,7 @@ def _callbacks(run_dir: Path, settings: TrainSettings, best_so_far: float):
             loss = (logs or {}).get("val_loss", np.inf)
             if loss < self.best:
                 self.best = loss
-                tmp = run_dir / f".model.{os.getpid()}.tmp.keras"
-                self.model.save(tmp)
-                os.replace(tmp, run_dir / "model.keras")
+                save_keras(self.model, run_dir / "model.keras")
 
     return [
         keras.callbacks.BackupAndRestore(str(run_dir / "backup"), double_checkpoint=True),
@@ -225,9 +290,14 @@ def train(data_dir: str | Path, run_dir: str | Path, settings: TrainSettings = T
           resume: bool = False, verbose: int = 2, callbacks: list | None = None) -> dict[str, Any]:
     """Train a classifier, keep its best epoch, judge it on the test split.
 
+    What it may delete: in a run folder it made (marked by its ``config.json``),
+    its own ``backup/`` when the run is over, and temporary files of its own
+    killed runs. A folder that holds anything else is refused.
+
     Args:
         data_dir: A prepared dataset.
-        run_dir: Where the run's files go (see the module docstring).
+        run_dir: Where the run's files go (see the module docstring): a new or
+            empty folder, or with ``resume`` a run of this function.
         settings: Training settings. With ``resume`` those saved in the run
             folder are used instead.
         resume: Continue an interrupted run from its last finished epoch.
@@ -238,30 +308,39 @@ def train(data_dir: str | Path, run_dir: str | Path, settings: TrainSettings = T
         The metrics written to ``metrics.json``.
 
     Raises:
-        FileExistsError: ``run_dir`` holds a finished or started run and
-            ``resume`` is false.
+        RunError: ``run_dir`` holds a run and ``resume`` is false, or holds
+            files that are not a run.
+        ValueError: Settings that cannot train (see :func:`check_settings`).
 
     Notebook: notebooks/02_classifier.ipynb
     """
+    run_dir = Path(run_dir)
+    check_settings(settings)
+    data = PreparedDataset(data_dir)
+    old = open_run_folder(run_dir)
+    if old is not None and not resume:
+        raise RunError(f"{run_dir} already holds a run: resume it (--resume) or choose a new folder")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with FolderLock(run_dir, f"`lildata train {data_dir}`"):
+        clean_stale_temporaries(run_dir)
+        if old is not None:
+            settings = TrainSettings(**{**old["training"], "labels": tuple(old["labels"])})
+            if (run_dir / "metrics.json").exists() and not (run_dir / "backup").exists():
+                print(f"{run_dir}: this run had already finished")
+                return read_json(run_dir / "metrics.json", "the run's metrics")
+        return _train(data, run_dir, settings, old, verbose, callbacks)
+
+
+def _train(data: PreparedDataset, run_dir: Path, settings: TrainSettings, old: dict | None, verbose: int,
+           callbacks: list | None) -> dict[str, Any]:
     import keras
 
-    run_dir = Path(run_dir)
-    data = PreparedDataset(data_dir)
-    saved = run_dir / "config.json"
-    if saved.exists() and not resume:
-        raise FileExistsError(f"{run_dir} already holds a run: resume it (--resume) or choose a new folder")
-    if resume and saved.exists():
-        config = json.loads(saved.read_text())
-        settings = TrainSettings(**{**config["training"], "labels": tuple(config["labels"])})
-        if (run_dir / "metrics.json").exists() and not (run_dir / "backup").exists():
-            print(f"{run_dir}: this run had already finished")
-            return json.loads((run_dir / "metrics.json").read_text())
     labels = list(settings.labels) if settings.labels else data.labels
     missing = [label for label in labels if label not in data.labels]
     if missing:
-        raise ValueError(f"labels {missing} are not in {data_dir} (it has {', '.join(data.labels)})")
+        raise ValueError(f"labels {missing} are not in {data.path} (it has {', '.join(data.labels)})")
     settings = replace(settings, labels=tuple(labels))
-    run_dir.mkdir(parents=True, exist_ok=True)
+    check_settings(settings)
     splits = split_clips(data, labels, settings.split_by, settings.seed)
     for name, (clips, _) in splits.items():
         if len(clips) == 0:
@@ -271,11 +350,12 @@ def train(data_dir: str | Path, run_dir: str | Path, settings: TrainSettings = T
     strategy = get_strategy(settings.strategy)
     with strategy.scope():
         model = _build(settings, data, labels, splits["train"][0])
-    config = {"data_dir": str(Path(data_dir).resolve()), "data_settings": data.settings.to_dict(),
-              "labels": labels, "training": {k: v for k, v in asdict(settings).items() if k != "labels"},
+    config = {"kind": RUN_KIND, "data_dir": str(data.path.resolve()), "data_fingerprint": data.fingerprint(),
+              "data_settings": data.settings.to_dict(), "labels": labels,
+              "training": {k: v for k, v in asdict(settings).items() if k != "labels"},
               "strategy": type(strategy).__name__, "replicas": int(strategy.num_replicas_in_sync),
               "weights": getattr(model, "weights_source", None), "parameters": int(model.count_params())}
-    write_json(saved, config)
+    write_json(run_dir / "config.json", config)
 
     from .pipeline import make_tf_dataset
 
@@ -284,7 +364,7 @@ def train(data_dir: str | Path, run_dir: str | Path, settings: TrainSettings = T
         return make_tf_dataset(data, batch_size=settings.batch_size, shuffle=shuffle, seed=settings.seed,
                                clips=clips, targets=targets)
 
-    history = _read_history(run_dir)
+    history = _read_history(run_dir) if old is not None else {}
     best = min(history.get("val_loss", [np.inf]))
     start = time.perf_counter()
     model.fit(stream("train", True), validation_data=stream("val", False), epochs=settings.epochs,
@@ -292,7 +372,7 @@ def train(data_dir: str | Path, run_dir: str | Path, settings: TrainSettings = T
     seconds = time.perf_counter() - start
     history = _read_history(run_dir)
     write_json(run_dir / "history.json", history)
-    best_model = keras.saving.load_model(run_dir / "model.keras") if (run_dir / "model.keras").exists() else model
+    best_model = load_keras(run_dir / "model.keras") if (run_dir / "model.keras").exists() else model
     metrics = evaluate(best_model, data, "test", run_config=config)
     metrics["train_accuracy"] = evaluate(best_model, data, "train", run_config=config)["test_accuracy"]
     metrics["val_accuracy"] = evaluate(best_model, data, "val", run_config=config)["test_accuracy"]
@@ -302,7 +382,7 @@ def train(data_dir: str | Path, run_dir: str | Path, settings: TrainSettings = T
                     "model": settings.model, "seconds": round(seconds, 1), "replicas": config["replicas"]})
     write_json(run_dir / "metrics.json", metrics)
     _save_figures(run_dir, history, metrics)
-    shutil.rmtree(run_dir / "backup", ignore_errors=True)
+    shutil.rmtree(run_dir / "backup", ignore_errors=True)  # ours: Keras' BackupAndRestore of this run
     return metrics
 
 
@@ -311,35 +391,50 @@ def _save_figures(run_dir: Path, history: dict, metrics: dict) -> None:
 
     if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
         matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from .plots import plot_confusion, plot_history
 
-    for name, draw in (("confusion.png", lambda: plot_confusion(metrics["confusion_matrix"], metrics["labels"])),
-                       ("curves.png", lambda: plot_history(history))):
-        fig, _ = draw()
-        with atomic_path(run_dir / name) as tmp:
-            fig.savefig(tmp, format="png", dpi=90, bbox_inches="tight")
-        plt.close(fig)
+    fig, _ = plot_confusion(metrics["confusion_matrix"], metrics["labels"])
+    save_figure(fig, run_dir / "confusion.png", dpi=90)
+    fig, _ = plot_history(history)
+    save_figure(fig, run_dir / "curves.png", dpi=90)
 
 
 def load_run(run: str | Path):
     """The model and ``config.json`` of a run folder (or of a ``model.keras`` inside one).
 
+    Raises:
+        RunError: No such run folder, or its ``config.json`` is missing or damaged.
+        ModelError: ``model.keras`` is missing, is not a Keras model, holds code
+            (refused by safe mode), or does not take the run's spectrogram shape.
+
     Notebook: notebooks/02_classifier.ipynb
     """
-    import keras
-
-    from . import models  # noqa: F401  (registers the custom layers)
+    from .config import settings_from_dict
 
     path = Path(run)
     run_dir = path.parent if path.suffix == ".keras" else path
     model_path = path if path.suffix == ".keras" else path / "model.keras"
+    if not run_dir.is_dir():
+        raise RunError(f"{run_dir}: no such run folder")
+    try:
+        config = read_json(run_dir / "config.json", "the run's settings")
+        shape = settings_from_dict(config["data_settings"]).shape
+        config["labels"]
+    except LildataError as error:
+        raise RunError(str(error)) from None
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        raise RunError(f"{run_dir / 'config.json'}: not the settings of a classifier run") from None
     if not model_path.exists():
-        raise FileNotFoundError(f"no model.keras in {run_dir}: train one with `lildata train`")
-    config = json.loads((run_dir / "config.json").read_text())
+        raise ModelError(f"{model_path}: missing; train one with `lildata train`")
+    model = load_keras(model_path)
+    expected = (None, *shape, 1)
+    if tuple(model.input_shape) != expected:
+        raise ModelError(f"{model_path}: takes input of shape {tuple(model.input_shape)[1:]}, but the run's "
+                         f"spectrograms are {shape}; the model and config.json do not belong together")
+    if model.output_shape[-1] != len(config["labels"]):
+        raise ModelError(f"{model_path}: has {model.output_shape[-1]} outputs for {len(config['labels'])} labels")
     config["run_dir"] = str(run_dir)
-    return keras.saving.load_model(model_path), config
+    return model, config
 
 
 def predict_stored(model, stored: np.ndarray, batch_size: int = 32) -> np.ndarray:
@@ -456,18 +551,25 @@ def predict_file(run: str | Path, audio_path: str | Path) -> dict[str, Any]:
 
     Notebook: notebooks/02_classifier.ipynb
     """
-    from .audio import AudioError, iter_clips
+    from .audio import AudioError, audio_info, iter_clips
     from .config import settings_from_dict
     from .spectrogram import audio_to_stored
 
     model, config = load_run(run)
     settings = settings_from_dict(config["data_settings"])
     starts, stored = [], []
-    for start, clip in iter_clips(audio_path, settings.sample_rate, settings.clip_samples, settings.silence_db):
-        starts.append(start / settings.sample_rate)
-        stored.append(audio_to_stored(clip, settings))
-    if not stored:
-        raise AudioError(f"{audio_path}: no {settings.clip_seconds:g}-second clip that is not silent")
+    try:
+        for start, clip in iter_clips(audio_path, settings.sample_rate, settings.clip_samples, settings.silence_db):
+            starts.append(start / settings.sample_rate)
+            stored.append(audio_to_stored(clip, settings))
+        if not stored:
+            seconds = audio_info(audio_path).seconds
+            if seconds < settings.clip_seconds:
+                raise AudioError(f"too short: {seconds:.2f} s is less than one clip of {settings.clip_seconds:g} s")
+            raise AudioError(f"silent: every {settings.clip_seconds:g}-second clip is below "
+                             f"{settings.silence_db:g} dBFS")
+    except AudioError as error:
+        raise AudioError(f"{audio_path}: {error}") from None
     probs = predict_stored(model, np.stack(stored))
     labels = config["labels"]
     song = probs.mean(0)

@@ -38,7 +38,7 @@ import numpy as np
 from .config import SpectrogramSettings
 
 __all__ = ["FrameConv1D", "NETS", "NET_DEFAULTS", "SoundClip", "StyleTransfer", "TransferSettings", "band_levels", "feature_extractor",
-           "genre_transfer", "load_sound_clip", "outcome_table", "settings_dict", "timed_run",
+           "genre_transfer", "load_sound_clip", "settings_dict",
            "spectral_centroid_hz", "transfer_settings"]
 
 NETS = ("vgg19", "lildata", "random1d")
@@ -336,15 +336,6 @@ def settings_dict(settings: TransferSettings) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(settings).items()}
 
 
-def timed_run(transfer: StyleTransfer, iterations: int | None = None) -> tuple[np.ndarray, float]:
-    """Run a transfer; returns the result and the seconds per iteration after the first (compiling) one."""
-    transfer.run(1)
-    start = time.perf_counter()
-    n = (transfer.settings.iterations if iterations is None else iterations) - 1
-    result = transfer.run(n)
-    return result, (time.perf_counter() - start) / max(n, 1)
-
-
 @dataclass
 class SoundClip:
     """A clip to transfer from or to: its audio, its stored spectrogram, its genre if known."""
@@ -361,24 +352,22 @@ def load_sound_clip(source: str, settings: SpectrogramSettings, data=None, offse
     Raises:
         AudioError: The file cannot be read or is shorter than one clip.
         IndexError: No such clip in the dataset.
+        ValueError: A negative offset.
 
     Notebook: notebooks/04_genre_transfer.ipynb
     """
-    from pathlib import Path
-
     from .audio import AudioError, load_audio
-    from .spectrogram import audio_to_stored, stored_to_audio
+    from .spectrogram import audio_to_stored
 
     if data is not None and str(source).isdigit():
+        if int(source) >= len(data):
+            raise IndexError(f"clip {source} out of range: {data.path} has {len(data)} clips (0 to {len(data) - 1})")
         clip = data.clips[int(source)]
-        stored = data.spectrogram(clip.clip)
-        song = Path(data.config.get("raw_dir", "")) / clip.song
-        try:
-            audio = load_audio(song, settings.sample_rate, clip.start_s, settings.clip_seconds)
-        except AudioError:  # the songs are gone: rebuild the sound from the spectrogram
-            audio = stored_to_audio(stored, settings)
-        return SoundClip(audio[: settings.clip_samples], stored, clip.label, f"{data.path.name}:{clip.clip} "
-                                                                             f"({clip.song} at {clip.start_s:g} s)")
+        audio, _ = data.clip_audio(clip.clip)  # rebuilt from the spectrogram when the songs are not here
+        return SoundClip(audio, data.spectrogram(clip.clip), clip.label, f"{data.path.name}:{clip.clip} "
+                                                                        f"({clip.song} at {clip.start_s:g} s)")
+    if offset_seconds < 0:
+        raise ValueError(f"the offset into {source} must be 0 or more seconds, not {offset_seconds:g}")
     try:
         audio = load_audio(source, settings.sample_rate, offset_seconds, settings.clip_seconds)
     except AudioError as error:
@@ -470,7 +459,8 @@ def _write_outputs(out_dir, settings, content, style, control, result, heard, ou
 
     import matplotlib.pyplot as plt
 
-    from .audio import atomic_path, write_wav
+    from .audio import write_wav
+    from .files import save_figure, write_json
     from .plots import plot_spectrogram
 
     out_dir = Path(out_dir)
@@ -481,36 +471,5 @@ def _write_outputs(out_dir, settings, content, style, control, result, heard, ou
     for ax, name in zip(axes, ("content", "style", "control", "result")):
         plot_spectrogram(heard[name], settings, ax=ax, title=name, colorbar=name == "result")
     fig.suptitle(f"genre transfer with {outcome['net']}")
-    with atomic_path(out_dir / "spectrograms.png") as tmp:
-        fig.savefig(tmp, format="png", dpi=80)
-    plt.close(fig)
-    with atomic_path(out_dir / "outcome.json") as tmp:
-        tmp.write_text(json.dumps(outcome, indent=2), encoding="utf-8")
-
-
-def outcome_table(outcomes: dict[str, dict[str, Any]]) -> str:
-    """A Markdown table of measured outcomes, one row per transfer.
-
-    Columns: the judged probability of the style genre for content, control
-    and result; log-spectral distances of the result to content and style
-    (and the control to content); the change of spectral centroid and of the
-    high band's level from content to result ("brightness").
-
-    Notebook: notebooks/04_genre_transfer.ipynb
-    """
-    head = ("| net | iterations | P(style) content | control | result | judged genre of result | "
-            "LSD result-content (dB) | LSD result-style (dB) | LSD control-content (dB) | "
-            "centroid content -> result (style) (Hz) | high band change (dB) |")
-    rows = [head, "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
-    for name, o in outcomes.items():
-        p = o.get("judge", {}).get("probability", {})
-        d = o["log_spectral_distance_db"]
-        b = o["brightness"]
-        cells = [name, str(o["settings"]["iterations"])] + \
-            [f"{p[k]:.2g}" if k in p else "-" for k in ("content", "control", "result")] + \
-            [o.get("judge", {}).get("predicted", {}).get("result", "-")] + \
-            [f"{d['result_to_content']:.1f}", f"{d['result_to_style']:.1f}", f"{d['control_to_content']:.1f}",
-             f"{b['content']['centroid_hz']:.0f} -> {b['result']['centroid_hz']:.0f} ({b['style']['centroid_hz']:.0f})",
-             f"{b['result']['high_db'] - b['content']['high_db']:+.1f}"]
-        rows.append("| " + " | ".join(cells) + " |")
-    return "\n".join(rows)
+    save_figure(fig, out_dir / "spectrograms.png")
+    write_json(out_dir / "outcome.json", outcome)

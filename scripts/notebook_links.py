@@ -1,10 +1,11 @@
-"""Write the Colab badge, the clone address and the next-notebook link of every course notebook.
+"""Write the Colab badge, the set-up cell and the next-notebook link of every course notebook.
 
     python scripts/notebook_links.py           # rewrite the notebooks in place
     python scripts/notebook_links.py --check   # exit 1 if any notebook differs (the tests run this)
 
-The repository address lives here only (``REPOSITORY``), so badges, set-up cells and links
-cannot drift apart. The README's notebook table is checked too.
+The repository address lives here only (``REPOSITORY``), and the set-up cell is written from
+``SETUP_CELL`` here, so badges, set-up cells and links cannot drift apart. The README's notebook
+table is checked too.
 """
 
 from __future__ import annotations
@@ -26,8 +27,27 @@ NOTEBOOKS = {
     "05_lstm_generation.ipynb": "05 · Generating spectrograms with LSTMs",
     "06_listening.ipynb": "06 · Listening to every stage",
 }
+SETUP_CELL = """\
+# Set-up. On Colab: fetch the course and make its package importable in this same session (no restart).
+# Elsewhere it does nothing: `make install` (or `pip install -e .`) has installed the package already.
+import os
+import subprocess
+import sys
+
+IS_COLAB = "google.colab" in sys.modules
+if IS_COLAB:
+    REPO = os.environ.get("LILDATA_REPO", "/content/lildata")
+    if not os.path.isdir(REPO):
+        subprocess.run(["git", "clone", "--quiet", "--depth", "1",
+                        os.environ.get("LILDATA_URL", "https://github.com/{repository}.git"), REPO], check=True)
+    # Colab brings TensorFlow, Keras, librosa and the rest: this installs only what is missing, never TensorFlow.
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "librosa", "soundfile", "soxr", "audioread",
+                    "scikit-learn", "tqdm"], check=True)
+    sys.path.insert(0, REPO)  # the package straight from the clone: importable now, in this kernel
+    os.chdir(os.path.join(REPO, "notebooks"))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # no TensorFlow start-up lines
+"""
 BADGE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)")
-CLONE = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+\.git")
 NEXT = re.compile(r"\*\*Next:\*\*.*", re.S)
 
 
@@ -35,6 +55,11 @@ def badge(name: str) -> str:
     """The Open-in-Colab badge of a notebook."""
     return (f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
             f"(https://colab.research.google.com/github/{REPOSITORY}/blob/{BRANCH}/notebooks/{name})")
+
+
+def setup_cell() -> str:
+    """The set-up cell every notebook starts with."""
+    return SETUP_CELL.format(repository=REPOSITORY)
 
 
 def next_link(name: str) -> str:
@@ -55,9 +80,10 @@ def fixed(name: str, notebook: dict) -> dict:
     if not BADGE.search(first):
         raise SystemExit(f"{name}: the first cell has no Colab badge to fix")
     cells[0]["source"] = BADGE.sub(badge(name).replace("\\", "\\\\"), first)
-    for cell in cells:
-        if cell["cell_type"] == "code" and "IS_COLAB" in source(cell):
-            cell["source"] = CLONE.sub(f"https://github.com/{REPOSITORY}.git", source(cell))
+    setup = [c for c in cells if c["cell_type"] == "code" and 'IS_COLAB = "google.colab"' in source(c)]
+    if not setup:
+        raise SystemExit(f"{name}: no set-up cell (one that sets IS_COLAB)")
+    setup[0]["source"] = setup_cell()
     last = [c for c in cells if c["cell_type"] == "markdown" and "**Next:**" in source(c)]
     if not last:
         raise SystemExit(f"{name}: no markdown cell with a **Next:** link")

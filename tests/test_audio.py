@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from lildata_utils import audio
+from lildata_utils import audio, files
 
 
 def _tone(seconds, sr, channels=1, freq=440.0):
@@ -69,7 +69,7 @@ def test_bad_files_raise_a_readable_error(tmp_path, content, reason):
 def test_atomic_path_leaves_nothing_behind_on_failure(tmp_path):
     target = tmp_path / "out.npy"
     with pytest.raises(RuntimeError):
-        with audio.atomic_path(target) as tmp:
+        with files.atomic_path(target) as tmp:
             tmp.write_bytes(b"half")
             raise RuntimeError("killed")
     assert list(tmp_path.iterdir()) == []

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from lildata_utils import config, dataset, demo, synth
+from lildata_utils import config, dataset, demo, report, synth
 
 
 def test_report_has_a_decodable_image_and_a_playable_sound_for_each_stage(tmp_path):
@@ -19,7 +19,7 @@ def test_report_has_a_decodable_image_and_a_playable_sound_for_each_stage(tmp_pa
     synth.make_dataset(tmp_path / "raw", genres=["house", "noise"], songs_per_genre=3, seconds=3.0,
                        sample_rate=settings.sample_rate, jobs=1, progress=False)
     dataset.prepare(tmp_path / "raw", tmp_path / "prep", settings, jobs=1, progress=False, log=lambda line: None)
-    index = demo.write_report(tmp_path / "prep", tmp_path / "report")
+    index = report.write_report(tmp_path / "prep", tmp_path / "report")
     page = index.read_text()
     images = re.findall(r"<img src='([^']+)'", page)
     sounds = re.findall(r"<audio controls preload='metadata' src='([^']+)'", page)
@@ -81,12 +81,13 @@ BROWSER_CHECK = """async () => {
 }"""
 
 
-def test_the_report_plays_in_a_real_browser(tiny_demo):
+def _open_in_browser(folder: Path, script: str):
+    """Serve ``folder`` on the loopback address, open its index.html in Debian's Chromium, evaluate ``script``."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.skip("no chromium: `make test` installs Debian's package where apt-get can")
     sync_api = pytest.importorskip("playwright.sync_api")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tiny_demo.parent))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
     handler.log_message = lambda *args: None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -95,10 +96,33 @@ def test_the_report_plays_in_a_real_browser(tiny_demo):
             browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
             page = browser.new_page()
             page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
-            result = page.evaluate(BROWSER_CHECK)
+            page.wait_for_load_state("load")
+            result = page.evaluate(script)
             browser.close()
     finally:
         server.shutdown()
+    return result
+
+
+def test_a_label_with_script_runs_no_script_in_the_browser(tmp_path):
+    label = "x' onerror='window.pwned=1"
+    settings = config.get_preset("tiny")
+    for genre in ("house", label):
+        for index in range(3):
+            audio, _ = synth.make_song("house" if genre == "house" else "lofi", index=index, seconds=3.0,
+                                       sample_rate=settings.sample_rate)
+            (tmp_path / "raw" / genre).mkdir(parents=True, exist_ok=True)
+            sf.write(tmp_path / "raw" / genre / f"song{index}.wav", audio, settings.sample_rate)
+    dataset.prepare(tmp_path / "raw", tmp_path / "prep", settings, jobs=1, progress=False, log=lambda line: None)
+    report.write_report(tmp_path / "prep", tmp_path / "report")
+    result = _open_in_browser(tmp_path / "report", "() => ({pwned: window.pwned === undefined ? null : window.pwned,"
+                                                   " text: document.body.innerText})")
+    assert result["pwned"] is None, "a label ran script in the report"
+    assert label in result["text"], "the label is shown as text"
+
+
+def test_the_report_plays_in_a_real_browser(tiny_demo):
+    result = _open_in_browser(tiny_demo.parent, BROWSER_CHECK)
     assert len(result["images"]) >= 25 and len(result["audios"]) >= 32
     assert [src for src, ok in result["images"] if not ok] == []
     assert [(src, d) for src, d in result["audios"] if not d > 0] == []

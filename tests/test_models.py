@@ -6,6 +6,8 @@ import keras
 import numpy as np
 import pytest
 
+from lildata_utils.errors import LildataError
+
 from lildata_utils import explain, models
 
 
@@ -57,7 +59,7 @@ def test_resolve_weights(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     monkeypatch.setenv("LILDATA_OFFLINE", "1")
     assert models.resolve_weights("auto") is None
-    with pytest.raises(FileNotFoundError, match="does not exist"):
+    with pytest.raises(LildataError, match="does not exist"):
         models.resolve_weights(str(tmp_path / "missing.h5"))
     cached = tmp_path / "models" / "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"
     cached.parent.mkdir(parents=True)

@@ -130,7 +130,7 @@ def test_bad_inputs_are_reported_one_line_each_and_the_rest_is_processed(tmp_pat
     lines = (err.out + err.err).splitlines()
     expect = {"house/corrupt.wav": "not readable audio", "house/empty.flac": "empty file",
               "house/notes.txt": "not an audio file (.txt)", "house/cover.jpg": "not an audio file (.jpg)",
-              "house/short.wav": "shorter than one clip", "lofi/silent.wav": "silent",
+              "house/short.wav": "too short", "lofi/silent.wav": "silent",
               "empty_label/": "empty label folder", "stray.wav": "not in a label folder"}
     for name, reason in expect.items():
         assert sum(1 for line in lines if name in line and reason in line) == 1, (name, lines)

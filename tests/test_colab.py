@@ -1,0 +1,194 @@
+"""Colab as a student meets it: the set-up cell in one run, no TensorFlow, Drive, packed runs."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import types
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from lildata_utils import course, pack
+from lildata_utils.errors import LildataError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _links():
+    spec = importlib.util.spec_from_file_location("notebook_links", ROOT / "scripts" / "notebook_links.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+SIMULATION = """
+import importlib.util, os, sys, types
+assert importlib.util.find_spec("lildata_utils") is None, "importable before the set-up cell"
+google, colab = types.ModuleType("google"), types.ModuleType("google.colab")
+google.colab = colab
+sys.modules.update({"google": google, "google.colab": colab})
+cell = open(sys.argv[1]).read()
+exec(cell)
+exec(cell)  # a second run of the cell must work too (the clone is there)
+import lildata_utils
+from lildata_utils import course, dataset
+print("FILE", lildata_utils.__file__)
+print("CWD", os.getcwd())
+"""
+
+
+@pytest.mark.skipif(shutil.which("git") is None or not (ROOT / ".git").exists(), reason="needs git and a clone")
+def test_the_setup_cell_makes_the_package_importable_in_the_same_process(tmp_path):
+    cell = _links().setup_cell()
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        first = next(c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")
+        assert "".join(first["source"]) == cell, f"{path.name}: run scripts/notebook_links.py"
+    assert "%pip" not in cell and "!git" not in cell and '"-e"' not in cell  # plain Python, no editable install
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    site = next((venv / "lib").glob("python*/site-packages"))
+    # Colab's preinstalled packages: the ones of this environment, as a plain path (its .pth files, and so
+    # the editable install of lildata_utils, are not run)
+    (site / "colab_packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    (tmp_path / "cell.py").write_text(cell)
+    (tmp_path / "simulate.py").write_text(SIMULATION)
+    clone = tmp_path / "content" / "lildata"
+    env = {**os.environ, "LILDATA_REPO": str(clone), "LILDATA_URL": str(ROOT), "PIP_NO_INDEX": "1",
+           "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONPATH": ""}
+    result = subprocess.run([str(venv / "bin" / "python"), str(tmp_path / "simulate.py"), str(tmp_path / "cell.py")],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = dict(line.split(" ", 1) for line in result.stdout.splitlines() if line.startswith(("FILE", "CWD")))
+    assert Path(lines["FILE"]).resolve().is_relative_to(clone.resolve())
+    assert Path(lines["CWD"]).resolve() == (clone / "notebooks").resolve()
+
+
+def test_the_accelerator_check_works_without_tensorflow(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "tensorflow", None)  # `import tensorflow` now raises ImportError
+    monkeypatch.setenv("COLAB_TPU_ADDR", "10.0.0.2:8470")
+    assert course.check_accelerator() == "none"
+    said = capsys.readouterr().out
+    assert "TensorFlow is not installed" in said and "TPU runtime comes without it" in said
+    assert "pip install tensorflow" in said
+
+
+def test_notebook_01_runs_without_tensorflow(tmp_path, monkeypatch):
+    papermill = pytest.importorskip("papermill")
+    blocker = tmp_path / "no_tf"
+    (blocker / "tensorflow").mkdir(parents=True)
+    (blocker / "tensorflow" / "__init__.py").write_text("raise ImportError('No module named tensorflow')\n")
+    monkeypatch.setenv("PYTHONPATH", str(blocker))
+    out = tmp_path / "01.ipynb"
+    papermill.execute_notebook(str(ROOT / "notebooks" / "01_data_prep.ipynb"), str(out),
+                               parameters={"PRESET": "tiny", "DATA_ROOT": str(tmp_path / "data")},
+                               cwd=str(ROOT / "notebooks"), progress_bar=False, kernel_name="python3")
+    text = json.dumps(json.loads(out.read_text())["cells"])
+    assert "TensorFlow is not installed" in text
+
+
+def test_use_drive_puts_data_and_runs_on_drive_and_reads_a_local_copy(tmp_path, monkeypatch, capsys):
+    mounted = []
+    drive = types.SimpleNamespace(mount=lambda where: mounted.append(where))
+    colab = types.ModuleType("google.colab")
+    colab.drive = drive
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    where = course.storage(True, "../data", "../runs", drive_root=tmp_path / "drive", local_cache=tmp_path / "local")
+    assert mounted == [course.DRIVE_MOUNT]
+    assert where.data_root == tmp_path / "drive" / "data" and where.runs_root == tmp_path / "drive" / "runs"
+    data = course.ensure_dataset("tiny", where.data_root, None, progress=False, jobs=1,
+                                 local_cache=where.local_cache)
+    assert data.path == tmp_path / "local" / "builtin_tiny"
+    assert (tmp_path / "drive" / "data" / "prepared" / "builtin_tiny" / "manifest.csv").exists()
+    assert len(data) > 0
+    monkeypatch.delitem(sys.modules, "google.colab")
+    off = course.storage(True, "a", "b")
+    assert off == course.Storage(Path("a"), Path("b")) and "Colab only" in capsys.readouterr().out
+
+
+def _fake_run(folder: Path, name: str = "lildata_8") -> Path:
+    run = folder / name
+    run.mkdir(parents=True)
+    (run / "config.json").write_text(json.dumps({"kind": "lildata-classifier-run", "training": {"model": "softmax"},
+                                                 "labels": ["a", "b"]}))
+    (run / "metrics.json").write_text(json.dumps({"test_accuracy": 0.5}))
+    (run / "model.keras").write_bytes(os.urandom(5000))
+    (run / "backup").mkdir()
+    (run / "backup" / "state").write_bytes(b"in progress")  # never packed
+    return run
+
+
+def test_pack_and_unpack_move_runs_with_checksums(tmp_path, capsys):
+    from lildata_utils import cli
+
+    run = _fake_run(tmp_path / "teacher")
+    code = cli.main(["pack", str(run), str(tmp_path / "runs.zip")])
+    said = capsys.readouterr().out
+    digest = said.split("sha256 ")[1].split()[0]
+    assert code == 0 and len(digest) == 64
+    assert "lildata_8/backup/state" not in zipfile.ZipFile(tmp_path / "runs.zip").namelist()
+    class_runs = tmp_path / "student" / "runs" / "tiny"
+    assert cli.main(["unpack", str(tmp_path / "runs.zip"), str(class_runs), "--sha256", digest]) == 0
+    assert (class_runs / "lildata_8" / "model.keras").read_bytes() == (run / "model.keras").read_bytes()
+    assert pack.unpack(tmp_path / "runs.zip", class_runs)[0]["status"] == "already there"
+    items = course.use_packed(tmp_path / "runs.zip", tmp_path / "student" / "runs", "tiny", sha256=digest)
+    assert items[0]["status"] == "already there"
+    # a wrong checksum, a different folder already there, a download that is a local file the test made
+    with pytest.raises(LildataError, match="its SHA-256 is"):
+        pack.unpack(tmp_path / "runs.zip", tmp_path / "other", sha256="0" * 64)
+    assert not (tmp_path / "other" / "lildata_8").exists()
+    (class_runs / "lildata_8" / "metrics.json").write_text("{}")
+    with pytest.raises(LildataError, match="already there and different"):
+        pack.unpack(tmp_path / "runs.zip", class_runs)
+    cached = pack.download((tmp_path / "runs.zip").as_uri(), tmp_path / "cache" / "r.zip", digest)
+    assert cached.read_bytes() == (tmp_path / "runs.zip").read_bytes()
+    with pytest.raises(LildataError, match="its SHA-256 is"):
+        pack.download((tmp_path / "runs.zip").as_uri(), tmp_path / "cache" / "bad.zip", "1" * 64)
+    assert not (tmp_path / "cache" / "bad.zip").exists()
+
+
+def test_unpack_refuses_members_that_leave_the_folder_or_were_changed(tmp_path):
+    bad = tmp_path / "evil.zip"
+    with zipfile.ZipFile(bad, "w") as archive:
+        archive.writestr(pack.MANIFEST, json.dumps({"items": [{"name": "r", "kind": "run"}],
+                                                    "files": {"../../escape.txt": {"sha256": "x"}}}))
+        archive.writestr("../../escape.txt", "boo")
+    with pytest.raises(LildataError, match="would land outside"):
+        pack.unpack(bad, tmp_path / "dest")
+    assert not (tmp_path / "escape.txt").exists()
+    run = _fake_run(tmp_path / "t")
+    good = tmp_path / "good.zip"
+    pack.pack([run], good)
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(tampered, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            target.writestr(item, b"changed" if item.filename.endswith("model.keras") else data)
+    with pytest.raises(LildataError, match="damaged"):
+        pack.unpack(tampered, tmp_path / "dest2")
+    assert not (tmp_path / "dest2" / "lildata_8").exists()
+    with pytest.raises(LildataError, match="not a run or a prepared dataset"):
+        pack.pack([tmp_path], tmp_path / "x.zip")
+
+
+def test_a_packed_dataset_and_run_are_used_without_retraining(tiny_prepared, tmp_path, capsys):
+    from lildata_utils import training
+
+    teacher_runs = tmp_path / "teacher"
+    settings = training.train_preset("tiny", model="softmax", epochs=1)
+    training.train(tiny_prepared, teacher_runs / "softmax_4", settings, verbose=0)
+    pack.pack([teacher_runs / "softmax_4", tiny_prepared], tmp_path / "class.zip")
+    student = tmp_path / "student"
+    pack.unpack(tmp_path / "class.zip", student / "runs" / "tiny")
+    shutil.move(student / "runs" / "tiny" / Path(tiny_prepared).name, student / "prepared")
+    data = __import__("lildata_utils").dataset.PreparedDataset(student / "prepared")
+    capsys.readouterr()
+    metrics = course.ensure_run(data, student / "runs" / "tiny" / "softmax_4", settings)
+    assert "reusing the finished run" in capsys.readouterr().out
+    assert metrics == json.loads((teacher_runs / "softmax_4" / "metrics.json").read_text())
