@@ -10,7 +10,7 @@ PRESET ?= classroom
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install demo test test-colab bench clean strip-notebooks browser
+.PHONY: install demo test test-colab lessons bench clean strip-notebooks browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,12 @@ browser:
 
 test: $(STAMP) browser
 	$(BIN)/python scripts/notebook_links.py --check
+	$(BIN)/python scripts/export_lessons.py --check
 	$(BIN)/python -m pytest -q
+
+# Copy the notebooks' lesson code (cells marked #@save) into lildata_utils/lessons/.
+lessons: $(STAMP)
+	$(BIN)/python scripts/export_lessons.py
 
 $(COLAB_STAMP): ci/requirements-colab.txt ci/constraints-colab.txt pyproject.toml
 	$(PYTHON) -m venv $(COLAB_VENV)

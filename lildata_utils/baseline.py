@@ -4,26 +4,26 @@ A clip's average dB spectrum (the mean of its stored spectrogram over time)
 holds its timbre and loudness but nothing about rhythm or how the sound
 changes. If a linear softmax classifier on it did as well as a CNN, the CNN
 would have learnt nothing the spectrum's average does not already say. This
-module is plain numpy, so the check runs anywhere without TensorFlow.
+module runs notebook 02's own ``average_spectrum`` and ``softmax_baseline``
+(scikit-learn's logistic regression) on a prepared dataset.
 
 Notebook: notebooks/02_classifier.ipynb
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from .dataset import PreparedDataset, song_fraction
 
-__all__ = ["SoftmaxRegression", "average_spectrum", "average_spectrum_features", "grouped_cv_accuracy",
-           "song_split_accuracy"]
+__all__ = ["average_spectrum", "average_spectrum_features", "grouped_cv_accuracy", "song_split_accuracy"]
 
 
 def average_spectrum(stored: np.ndarray) -> np.ndarray:
-    """Mean over time of stored spectrograms: ``(..., n_bins, n_frames) -> (..., n_bins)``."""
-    return np.asarray(stored, dtype=np.float32).mean(axis=-1)
+    """Mean over time of stored spectrograms: ``(..., n_bins, n_frames) -> (..., n_bins)`` (notebook 02's)."""
+    from .lessons.classifier import average_spectrum as lesson
+
+    return lesson(stored)
 
 
 def average_spectrum_features(data: PreparedDataset, split: str | None = None,
@@ -35,53 +35,16 @@ def average_spectrum_features(data: PreparedDataset, split: str | None = None,
     """
     labels = list(labels) if labels is not None else data.labels
     clips = data.select(split, labels)
-    features = np.stack([average_spectrum(data.spectrogram(c.clip)) for c in clips]) if clips else \
+    features = average_spectrum(np.stack([data.spectrogram(c.clip) for c in clips])) if clips else \
         np.zeros((0, data.settings.n_bins), np.float32)
     targets = np.array([labels.index(c.label) for c in clips], dtype=np.int64)
     return features, targets, labels
 
 
-@dataclass
-class SoftmaxRegression:
-    """Multinomial logistic regression with L2, trained by full-batch gradient descent.
+def _fit(features: np.ndarray, targets: np.ndarray):
+    from .lessons.classifier import softmax_baseline
 
-    Features are standardised with the training set's mean and spread.
-    """
-
-    l2: float = 1e-3
-    steps: int = 500
-    learning_rate: float = 0.5
-
-    def fit(self, features: np.ndarray, targets: np.ndarray, n_classes: int | None = None) -> "SoftmaxRegression":
-        """Fit on ``(n, d)`` features and integer targets."""
-        x = np.asarray(features, np.float64)
-        self.mean_, self.scale_ = x.mean(0), x.std(0) + 1e-6
-        x = (x - self.mean_) / self.scale_
-        k = int(n_classes or targets.max() + 1)
-        onehot = np.eye(k)[targets]
-        self.weights_ = np.zeros((x.shape[1], k))
-        self.bias_ = np.zeros(k)
-        for _ in range(self.steps):
-            probs = self._softmax(x @ self.weights_ + self.bias_)
-            grad = (probs - onehot) / len(x)
-            self.weights_ -= self.learning_rate * (x.T @ grad + self.l2 * self.weights_)
-            self.bias_ -= self.learning_rate * grad.sum(0)
-        return self
-
-    @staticmethod
-    def _softmax(logits: np.ndarray) -> np.ndarray:
-        logits = logits - logits.max(axis=1, keepdims=True)
-        e = np.exp(logits)
-        return e / e.sum(axis=1, keepdims=True)
-
-    def predict_proba(self, features: np.ndarray) -> np.ndarray:
-        """Class probabilities, ``(n, classes)``."""
-        x = (np.asarray(features, np.float64) - self.mean_) / self.scale_
-        return self._softmax(x @ self.weights_ + self.bias_)
-
-    def score(self, features: np.ndarray, targets: np.ndarray) -> float:
-        """Accuracy."""
-        return float(np.mean(self.predict_proba(features).argmax(1) == targets))
+    return softmax_baseline(features, targets)
 
 
 def song_split_accuracy(data: PreparedDataset, labels: list[str] | None = None,
@@ -93,9 +56,9 @@ def song_split_accuracy(data: PreparedDataset, labels: list[str] | None = None,
     """
     x_train, y_train, labels = average_spectrum_features(data, "train", labels)
     x_eval, y_eval, _ = average_spectrum_features(data, evaluate_on, labels)
-    model = SoftmaxRegression().fit(x_train, y_train, len(labels))
-    return {"train_accuracy": model.score(x_train, y_train),
-            f"{evaluate_on}_accuracy": model.score(x_eval, y_eval) if len(y_eval) else float("nan"),
+    model = _fit(x_train, y_train)
+    return {"train_accuracy": float(model.score(x_train, y_train)),
+            f"{evaluate_on}_accuracy": float(model.score(x_eval, y_eval)) if len(y_eval) else None,
             "n_train": int(len(y_train)), f"n_{evaluate_on}": int(len(y_eval))}
 
 
@@ -114,9 +77,9 @@ def grouped_cv_accuracy(data: PreparedDataset, folds: int = 5, labels: list[str]
     correct = 0
     for fold in range(folds):
         test = fold_of == fold
-        if not test.any() or test.all():
+        if not test.any() or test.all() or len(set(targets[~test].tolist())) < 2:
             continue
-        model = SoftmaxRegression().fit(features[~test], targets[~test], len(labels))
-        correct += int(np.sum(model.predict_proba(features[test]).argmax(1) == targets[test]))
+        model = _fit(features[~test], targets[~test])
+        correct += int(np.sum(model.predict(features[test]) == targets[test]))
     return {"accuracy": correct / len(targets), "folds": folds, "n_clips": int(len(targets)),
             "n_songs": len({c.song for c in chosen})}

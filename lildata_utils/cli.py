@@ -155,7 +155,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
             "model": args.model, "labels": tuple(args.labels.split(",")) if args.labels else None,
             "epochs": args.epochs, "batch_size": args.batch_size, "split_by": args.split_by, "seed": args.seed,
             "strategy": args.strategy, "learning_rate": args.learning_rate, "augment": args.augment or None,
-            "resnet_weights": args.resnet_weights, "image_size": args.image_size}.items() if v is not None}
+            "resnet_weights": args.resnet_weights, "image_size": args.image_size,
+            "paper_setup": args.paper_setup or None}.items() if v is not None}
         settings = train_preset(preset if preset in ("paper", "classroom", "tiny") else "paper", **changes)
         metrics = train(args.data_dir, args.run_dir, settings, resume=args.resume, verbose=0 if args.quiet else 2)
     except (DatasetError, ValueError) as error:
@@ -369,6 +370,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--augment", action="store_true", help="SpecAugment in front of Lil Data")
     p.add_argument("--resnet-weights", help="auto, imagenet, none or a weights file (ResNet50)")
     p.add_argument("--image-size", type=int, help="ResNet50 input side in pixels (0: the spectrogram's)")
+    p.add_argument("--paper-setup", action="store_true",
+                   help="ResNet50 as the paper set it up: random weights, no augmentation, no dropout")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_cmd_train)
 

@@ -33,9 +33,9 @@ from .dataset import PreparedDataset
 from .errors import LildataError, RunError
 from .files import read_json, save_figure, save_keras, write_json
 
-__all__ = ["GENERATOR_MODELS", "GENERATOR_PRESETS", "GeneratorSettings", "build_generator", "frame_stats",
-           "ensure_generator", "generate", "generate_sound", "generator_preset", "load_generator", "measure",
-           "train_generator"]
+__all__ = ["GENERATOR_MODELS", "GENERATOR_PRESETS", "Generator", "GeneratorSettings", "build_generator", "frame_stats",
+           "ensure_generator", "frame_step", "generate", "generate_sound", "generator_preset", "initial_state",
+           "load_generator", "measure", "train_generator"]
 
 GENERATOR_MODELS = ("paper", "autoregressive")
 
@@ -100,7 +100,16 @@ def generator_preset(preset: str, model: str, **changes) -> GeneratorSettings:
 
 
 @dataclass
-class _Generator:
+class Generator:
+    """A trained generator: its Keras model, its settings and the spectrogram shape it writes.
+
+    Attributes:
+        keras_model: The model (notebook 05's ``paper_lstm`` or ``autoregressive_lstm``).
+        settings: How it was built and trained.
+        n_bins: Frequency bins of a frame.
+        n_frames: Frames of one clip.
+    """
+
     keras_model: Any
     settings: GeneratorSettings
     n_bins: int
@@ -108,7 +117,7 @@ class _Generator:
 
 
 def build_generator(settings: GeneratorSettings, n_bins: int, n_frames: int):
-    """The Keras model of a generator.
+    """The compiled Keras model of a generator, as notebook 05 writes it.
 
     ``paper``: ``(batch, n_bins)`` first frames -> ``(batch, n_frames - 1, n_bins)`` frames in [0, 1].
     ``autoregressive``: ``(batch, time, n_bins)`` frames -> ``(batch, time, n_bins, levels)``
@@ -117,41 +126,31 @@ def build_generator(settings: GeneratorSettings, n_bins: int, n_frames: int):
     Notebook: notebooks/05_lstm_generation.ipynb
     """
     import keras
-    from keras import layers
+
+    from .lessons import generators as lesson
 
     keras.utils.set_random_seed(settings.seed)
     if settings.model == "paper":
-        inputs = keras.Input((n_bins,), name="first_frame")
-        x = layers.RepeatVector(n_frames - 1, name="repeat")(inputs)
-        for i in range(settings.layers):
-            x = layers.LSTM(settings.units, return_sequences=True, name=f"lstm{i + 1}")(x)
-        outputs = layers.Dense(n_bins, activation="sigmoid", name="frame")(x)
-        model = keras.Model(inputs, outputs, name="paper_lstm")
-        model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate), loss="mse")
-        return model
-    if settings.model != "autoregressive":
+        model = lesson.paper_lstm(n_bins, n_frames, settings.layers, settings.units)
+    elif settings.model == "autoregressive":
+        model = lesson.autoregressive_lstm(n_bins, settings.levels, settings.layers, settings.units, settings.input_noise)
+    else:
         raise ValueError(f"unknown generator {settings.model!r}")
-    inputs = keras.Input((None, n_bins), name="frames")
-    x = layers.GaussianNoise(settings.input_noise, name="input_noise")(inputs) if settings.input_noise else inputs
-    x = layers.Dense(settings.units, activation="relu", name="project")(x)
-    for i in range(settings.layers):
-        x = layers.LSTM(settings.units, return_sequences=True, name=f"lstm{i + 1}")(x)
-    x = layers.Dense(n_bins * settings.levels, name="levels")(x)
-    x = layers.Reshape((-1, n_bins, settings.levels), name="per_bin")(x)
-    outputs = layers.Softmax(name="next_frame")(x)
-    model = keras.Model(inputs, outputs, name="autoregressive_lstm")
-    model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate), loss="sparse_categorical_crossentropy")
-    return model
+    return lesson.compile_generator(model, settings.model, settings.learning_rate)
 
 
 def quantise(frames: np.ndarray, levels: int) -> np.ndarray:
-    """Stored values in [0, 1] to level indices ``0 .. levels - 1``."""
-    return np.clip(np.floor(np.asarray(frames) * levels), 0, levels - 1).astype(np.int32)
+    """Stored values in [0, 1] to level indices ``0 .. levels - 1`` (notebook 05's)."""
+    from .lessons.generators import quantise as lesson
+
+    return lesson(frames, levels)
 
 
 def level_values(levels: int) -> np.ndarray:
-    """The stored value of each level (the middle of its step)."""
-    return ((np.arange(levels) + 0.5) / levels).astype(np.float32)
+    """The stored value of each level, the middle of its step (notebook 05's)."""
+    from .lessons.generators import level_values as lesson
+
+    return lesson(levels)
 
 
 def _clips_of(data: PreparedDataset, label: str, splits: tuple[str, ...]) -> np.ndarray:
@@ -209,7 +208,7 @@ def train_generator(data_dir: str | Path, run_dir: str | Path, settings: Generat
     history = {"epoch": list(range(1, len(fit.history["loss"]) + 1)),
                **{k: [float(v) for v in values] for k, values in fit.history.items()}}
     write_json(run_dir / "history.json", history)
-    generator = _Generator(model, settings, n_bins, n_frames)
+    generator = Generator(model, settings, n_bins, n_frames)
     reference = train if settings.overfit else held_out
     metrics = {**measure(generator, reference, data.settings), "model": settings.model,
                "measured_on": "training clips (overfit run)" if settings.overfit else "held-out clips",
@@ -218,7 +217,7 @@ def train_generator(data_dir: str | Path, run_dir: str | Path, settings: Generat
     return metrics
 
 
-def load_generator(run_dir: str | Path) -> tuple[_Generator, dict[str, Any]]:
+def load_generator(run_dir: str | Path) -> tuple[Generator, dict[str, Any]]:
     """A trained generator and its ``config.json``.
 
     Notebook: notebooks/05_lstm_generation.ipynb
@@ -238,11 +237,11 @@ def load_generator(run_dir: str | Path) -> tuple[_Generator, dict[str, Any]]:
     except (KeyError, TypeError, ValueError, ZeroDivisionError):
         raise RunError(f"{run_dir / 'config.json'}: not the settings of a generator run") from None
     model = load_keras(run_dir / "model.keras")
-    return _Generator(model, settings, shape[0], shape[1]), config
+    return Generator(model, settings, shape[0], shape[1]), config
 
 
-def _step_function(generator: _Generator):
-    """A compiled one-frame step of the autoregressive model: (frame, states) -> (probabilities, states)."""
+def _step_function(generator: Generator):
+    """A compiled one-frame step of the autoregressive model: (frame, states) -> (scores, states)."""
     import tensorflow as tf
 
     model = generator.keras_model
@@ -264,10 +263,38 @@ def _step_function(generator: _Generator):
     return step
 
 
-def generate(generator: _Generator, seed: np.ndarray, n_frames: int, rng: np.random.Generator | None = None,
+def frame_step(generator: Generator):
+    """The ``step(frame, state) -> (scores, state)`` that notebook 05's ``generate_frames`` calls: one frame
+    through the trained LSTMs (their cells taken out of the model, compiled), scores as numpy.
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    import tensorflow as tf
+
+    step = _step_function(generator)
+
+    def numpy_step(frame, state):
+        logits, state = step(tf.constant(np.asarray(frame, np.float32)[None]), state)
+        return logits.numpy()[0], state
+
+    return numpy_step
+
+
+def initial_state(generator: Generator) -> list:
+    """Zero states for every LSTM layer, where generation starts.
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    import tensorflow as tf
+
+    units = generator.settings.units
+    return [[tf.zeros((1, units)), tf.zeros((1, units))] for _ in range(generator.settings.layers)]
+
+
+def generate(generator: Generator, seed: np.ndarray, n_frames: int, rng: np.random.Generator | None = None,
              temperature: float | None = None, teacher: np.ndarray | None = None,
              shared_quantile: bool = True) -> np.ndarray:
-    """Generate frames.
+    """Generate frames (notebook 05's ``generate_frames``; for the paper's model, its one-to-many call).
 
     Args:
         generator: From :func:`load_generator` (or :func:`train_generator`'s run).
@@ -286,7 +313,7 @@ def generate(generator: _Generator, seed: np.ndarray, n_frames: int, rng: np.ran
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """
-    import tensorflow as tf
+    from .lessons.generators import generate_frames
 
     settings = generator.settings
     rng = rng or np.random.default_rng(settings.seed)
@@ -297,29 +324,18 @@ def generate(generator: _Generator, seed: np.ndarray, n_frames: int, rng: np.ran
             out = np.asarray(generator.keras_model(frames[-1][None], training=False))[0]
             frames.extend(out)
         return np.stack(frames[:n_frames]).T.copy()
-    step = _step_function(generator)
     temperature = settings.temperature if temperature is None else temperature
-    values = tf.constant(level_values(settings.levels))
-    states = [[tf.zeros((1, settings.units)), tf.zeros((1, settings.units))] for _ in range(settings.layers)]
-    frames = list(seed)
-    for t in range(n_frames - 1):
-        source = teacher[t] if teacher is not None else frames[t]
-        logits, states = step(tf.constant(source[None], tf.float32), states)
-        if t + 1 < len(frames):
-            continue  # still reading the seed
-        logits = logits.numpy()[0] / max(temperature, 1e-6)
-        probs = np.exp(logits - logits.max(axis=1, keepdims=True))
-        probs /= probs.sum(axis=1, keepdims=True)
-        if teacher is not None:
-            frames.append(probs @ values.numpy())
-        else:
-            # one random quantile for the whole frame: every bin takes the same quantile of its own
-            # distribution, so a frame is loud or quiet as a whole (a drum hit) instead of each bin
-            # rolling its own dice (which turns the spectrogram into grain)
-            cumulative = probs.cumsum(axis=1)
-            draw = rng.random() if shared_quantile else rng.random((len(probs), 1))
-            picks = (cumulative < draw).sum(axis=1).clip(0, settings.levels - 1)
-            frames.append(values.numpy()[picks])
+    step = frame_step(generator)
+    if teacher is None:
+        return generate_frames(step, initial_state(generator), seed, n_frames, rng, temperature,
+                               shared_quantile).copy()
+    values = level_values(settings.levels)
+    frames, state = [seed[0]], initial_state(generator)
+    for t in range(n_frames - 1):  # teacher forcing: the true frames in, the expected next frames out
+        logits, state = step(teacher[t], state)
+        scaled = logits / max(temperature, 1e-6)
+        probs = np.exp(scaled - scaled.max(axis=1, keepdims=True))
+        frames.append((probs / probs.sum(axis=1, keepdims=True)) @ values)
     return np.stack(frames[:n_frames]).T.copy()
 
 
@@ -329,7 +345,7 @@ def frame_stats(stored: np.ndarray) -> np.ndarray:
     return stored.var(axis=-1).reshape(-1, stored.shape[-2]).mean(axis=0)
 
 
-def measure(generator: _Generator, clips: np.ndarray, settings, n_clips: int = 8,
+def measure(generator: Generator, clips: np.ndarray, settings, n_clips: int = 8,
             judge=None, label: str | None = None) -> dict[str, Any]:
     """Quality of a generator against real clips ``(clips, frames, bins)``.
 
@@ -373,15 +389,12 @@ def measure(generator: _Generator, clips: np.ndarray, settings, n_clips: int = 8
         "log_spectral_distance_db": float(np.mean(distance)),
         "n_clips": int(len(chosen)),
     }
-    if judge is not None:
-        from .training import predict_stored
+    label = label or generator.settings.label
+    if judge is not None and label in judge[1]["labels"]:
+        from .training import judge_clips
 
-        model, config = judge
-        label = label or generator.settings.label
-        if label in config["labels"]:
-            probs = predict_stored(model, generated)
-            metrics["judge_probability"] = float(probs[:, config["labels"].index(label)].mean())
-            metrics["judged_label"] = label
+        metrics["judge_probability"] = float(np.mean(judge_clips(judge, generated, label)["probability"]))
+        metrics["judged_label"] = label
     return metrics
 
 
@@ -433,23 +446,15 @@ def generate_sound(run_dir: str | Path, out_dir: str | Path | None = None, secon
     metrics["this_sound"] = {"seconds": (n_frames - 1) * settings.hop_length / settings.sample_rate,
                              "seed": seed, "variance_ratio": float(frame_stats(stored[:, k:]).mean()
                                                                    / frame_stats(frames[k:].T).mean())}
-    if judge is not None:
-        from .training import predict_stored
+    if judge is not None and generator.settings.label in judge[1]["labels"] and n_frames >= clip_frames:
+        from .training import judge_clips
 
-        model, judge_config = judge
-        if generator.settings.label in judge_config["labels"] and n_frames >= clip_frames:
-            windows = [stored[:, i:i + clip_frames] for i in range(0, n_frames - clip_frames + 1, clip_frames)]
-            probs = predict_stored(model, np.stack(windows))
-            metrics["this_sound"]["judge_probability"] = float(
-                probs[:, judge_config["labels"].index(generator.settings.label)].mean())
-    import librosa
+        windows = [stored[:, i:i + clip_frames] for i in range(0, n_frames - clip_frames + 1, clip_frames)]
+        verdict = judge_clips(judge, np.stack(windows), generator.settings.label)
+        metrics["this_sound"]["judge_probability"] = float(np.mean(verdict["probability"]))
+    from .lessons.spectrograms import griffin_lim
 
-    from .spectrogram import stored_to_magnitude
-
-    audio = librosa.griffinlim(stored_to_magnitude(stored, settings), n_iter=settings.griffin_lim_iters,
-                               hop_length=settings.hop_length, n_fft=settings.n_fft, window="hann", center=True,
-                               length=(n_frames - 1) * settings.hop_length, momentum=0.99, init="random",
-                               random_state=np.random.default_rng(seed)).astype(np.float32)
+    audio = griffin_lim(stored, settings, seed=seed, length=(n_frames - 1) * settings.hop_length)
     result = {"stored": stored, "audio": audio, "seed_stored": frames.T, "metrics": metrics}
     if out_dir is not None:
         _write_sound(Path(out_dir), result, settings, frames, generator.settings)

@@ -13,9 +13,9 @@ import numpy as np
 from scipy import signal
 
 __all__ = [
-    "midi_to_hz", "time_axis", "envelope", "saw", "square", "supersaw", "fm", "additive",
+    "midi_to_hz", "envelope", "saw", "supersaw", "fm", "additive",
     "lowpass", "highpass", "bandpass", "formant_filter", "drive", "coloured_noise",
-    "feedback_delay", "reverb", "tilt_eq", "wow_flutter", "kick", "snare", "clap", "hat",
+    "reverb", "tilt_eq", "wow_flutter", "kick", "snare", "clap", "hat",
     "place", "normalise_rms",
 ]
 
@@ -28,11 +28,6 @@ VOWEL_FORMANTS = {  # first three formants (Hz) of a few vowels
 def midi_to_hz(note: float | np.ndarray) -> float | np.ndarray:
     """MIDI note number to frequency in Hz (A4 = 69 = 440 Hz)."""
     return 440.0 * 2.0 ** ((np.asarray(note, dtype=np.float64) - 69.0) / 12.0)
-
-
-def time_axis(seconds: float, sr: int) -> np.ndarray:
-    """Sample times of a buffer of ``seconds`` at ``sr`` Hz."""
-    return np.arange(max(1, int(seconds * sr))) / sr
 
 
 def envelope(n: int, sr: int, attack: float = 0.005, decay: float = 0.2,
@@ -67,11 +62,6 @@ def saw(freq: float | np.ndarray, n: int, sr: int, phase0: float = 0.0) -> np.nd
     x = (ph[high] - 1.0) / dt[high]
     out[high] -= x * x + x + x + 1.0
     return out.astype(np.float32)
-
-
-def square(freq: float | np.ndarray, n: int, sr: int, width: float = 0.5) -> np.ndarray:
-    """A square (pulse) wave as the difference of two saws."""
-    return 0.5 * (saw(freq, n, sr) - saw(freq, n, sr, phase0=width))
 
 
 def supersaw(freq: float, n: int, sr: int, voices: int = 7, detune_cents: float = 25.0,
@@ -151,16 +141,6 @@ def coloured_noise(n: int, rng: np.random.Generator, exponent: float = 0.0) -> n
     freqs[0] = freqs[1] if n > 1 else 1.0
     out = np.fft.irfft(spectrum / freqs ** (exponent / 2), n)
     return (out / (np.std(out) + 1e-12)).astype(np.float32)
-
-
-def feedback_delay(x: np.ndarray, delay_s: float, feedback: float, mix: float, sr: int,
-                   repeats: int = 6) -> np.ndarray:
-    """An echo: taps every ``delay_s`` with gain ``feedback ** k``."""
-    step = max(1, int(delay_s * sr))
-    ir = np.zeros(step * repeats + 1, np.float32)
-    ir[0] = 1.0 - mix
-    ir[step::step] = mix * feedback ** np.arange(repeats)
-    return signal.oaconvolve(x, ir)[: len(x)].astype(np.float32)
 
 
 def reverb(x: np.ndarray, seconds: float, mix: float, sr: int, rng: np.random.Generator,

@@ -1,7 +1,13 @@
-"""The listening lab of notebook 06: every stage of a clip, a blind A/B test, live transfer.
+"""Listening: audio players beside spectrograms, and the listening lab of notebook 06.
 
-:class:`ListeningLab` holds the logic (tested without a browser); :meth:`ListeningLab.widget`
-puts it behind ipywidgets controls.
+* players for every notebook: :func:`player`, :func:`show_clip`, :func:`show_players`,
+  :func:`audio_html` (HTML players that survive an export to HTML);
+* :class:`StageSounds`: any clip of a dataset at every stage of the course (the
+  original, the Griffin-Lim control, a genre transfer, a generation);
+* :class:`AnswerSheet`: blind A/B answers kept in a CSV that concurrent writers
+  never lose, scored with notebook 06's ``score_answers``;
+* :class:`ListeningLab`: both, with :meth:`ListeningLab.widget`, the ipywidgets
+  front end (core widgets only, which Colab shows without its custom manager).
 
 Notebook: notebooks/06_listening.ipynb
 """
@@ -18,37 +24,140 @@ from .dataset import PreparedDataset
 from .files import append_csv_row, read_csv_rows
 from .spectrogram import audio_to_stored, stored_to_audio
 
-__all__ = ["ANSWER_COLUMNS", "ListeningLab"]
+__all__ = ["ANSWER_COLUMNS", "AnswerSheet", "ListeningLab", "StageSounds", "audio_html", "player", "show_clip",
+           "show_players"]
 
 ANSWER_COLUMNS = ("time", "clip", "genre", "question", "a", "b", "choice", "chosen")
 
 
-class ListeningLab:
-    """Sounds of every stage for any clip of a prepared dataset, and a blind A/B test.
+def player(audio: np.ndarray, sample_rate: int, normalize: bool = True):
+    """An IPython audio player for a mono array.
+
+    Notebook: notebooks/01_data_prep.ipynb
+    """
+    from IPython.display import Audio
+
+    return Audio(np.asarray(audio, dtype=np.float32), rate=sample_rate, normalize=normalize)
+
+
+def show_clip(stored: np.ndarray, audio: np.ndarray, settings, title: str = "") -> None:
+    """Show a spectrogram and, under it, a player for its audio (nothing returned: no figure repr in the notebook).
+
+    Notebook: notebooks/01_data_prep.ipynb
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    from .plots import plot_spectrogram
+
+    plot_spectrogram(stored, settings, title=title)
+    plt.show()
+    display(player(audio, settings.sample_rate))
+
+
+def audio_html(audio: np.ndarray, sample_rate: int, label: str = "") -> str:
+    """An HTML ``<audio>`` player with the sound inside (a WAV in base64), under a label.
+
+    It plays in Jupyter, JupyterLab, Colab and in a notebook exported to HTML.
+
+    Notebook: notebooks/04_genre_transfer.ipynb
+    """
+    import base64
+    import html
+    import io
+
+    import soundfile as sf
+
+    buffer = io.BytesIO()
+    peak = float(np.max(np.abs(audio))) if len(audio) else 0.0
+    sf.write(buffer, np.asarray(audio, np.float32) / peak * 0.9 if peak > 0 else audio, sample_rate,
+             format="WAV", subtype="PCM_16")
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (f"<figure style='display:inline-block;margin:4px 8px'><figcaption>{html.escape(label)}</figcaption>"
+            f"<audio controls preload='metadata' src='data:audio/wav;base64,{data}'></audio></figure>")
+
+
+def show_players(sounds: dict[str, np.ndarray], sample_rate: int) -> None:
+    """Show labelled players side by side, one per sound.
+
+    Notebook: notebooks/04_genre_transfer.ipynb
+    """
+    from IPython.display import HTML, display
+
+    display(HTML("".join(audio_html(sound, sample_rate, name) for name, sound in sounds.items())))
+
+
+class AnswerSheet:
+    """Blind A/B answers in a CSV file: appended under a lock, read tolerantly, never dropped.
+
+    Args:
+        path: The CSV file (created when the first answer comes).
+
+    Notebook: notebooks/06_listening.ipynb
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def add(self, trial: dict[str, Any], choice: str) -> dict[str, str]:
+        """Keep an answer (``"A"`` or ``"B"``) with what was compared.
+
+        The row is appended under a lock, so answers given at the same time
+        (two notebooks, two students on one shared file) are all kept; a file
+        from an older version, or with an extra column, is kept as it is and
+        extended.
+        """
+        if choice not in ("A", "B"):
+            raise ValueError(f"choose 'A' or 'B', not {choice!r}")
+        row = {"time": time.strftime("%Y-%m-%dT%H:%M:%S"), "clip": str(trial["clip"]), "genre": trial["genre"],
+               "question": trial["question"], "a": trial["a"], "b": trial["b"], "choice": choice,
+               "chosen": trial["a"] if choice == "A" else trial["b"]}
+        append_csv_row(self.path, row, ANSWER_COLUMNS)
+        return row
+
+    def rows(self) -> list[dict[str, str]]:
+        """The answers kept so far (read tolerantly: extra or missing columns never lose a row)."""
+        return read_csv_rows(self.path)
+
+    def usable(self) -> list[dict[str, str]]:
+        """The answers that name both sounds and which was chosen (an older file's ``choice`` column is read too)."""
+        out = []
+        for row in self.rows():
+            a, b, chosen = row.get("a", ""), row.get("b", ""), row.get("chosen", "")
+            if not chosen and row.get("choice") in ("A", "B"):
+                chosen = a if row["choice"] == "A" else b
+            if a and b and chosen in (a, b):
+                out.append({"a": a, "b": b, "chosen": chosen})
+        return out
+
+    def score(self) -> dict[str, dict[str, Any]]:
+        """Notebook 06's ``score_answers`` of the usable answers: counts and a binomial test's p-value per pair."""
+        from .lessons.ab_test import score_answers
+
+        return score_answers(self.usable())
+
+
+class StageSounds:
+    """Any clip of a prepared dataset at every stage of the course.
 
     Args:
         data: A prepared dataset.
         classifier_run: A Lil Data run (its net drives the transfer), or ``None``
             for the random 1-D net.
         generator_run: An autoregressive generator run (seeded by the clip), or ``None``.
-        answers_csv: Where A/B answers are kept.
         style_genre: The genre of the transfer's style clip.
         transfer_iterations: Steps of the live transfer (small: it runs while you wait).
-        seed: Seed of the A/B order and the sampling.
 
     Notebook: notebooks/06_listening.ipynb
     """
 
-    def __init__(self, data: PreparedDataset, classifier_run=None, generator_run=None,
-                 answers_csv: str | Path = "listening_answers.csv", style_genre: str = "future_bass",
-                 transfer_iterations: int = 30, seed: int = 0):
+    def __init__(self, data: PreparedDataset, classifier_run=None, generator_run=None, style_genre: str = "future_bass",
+                 transfer_iterations: int = 30):
         self.data = data
         self.settings = data.settings
         self.classifier_run, self.generator_run = classifier_run, generator_run
-        self.answers_csv = Path(answers_csv)
         self.style_genre = style_genre if style_genre in data.labels else data.labels[-1]
         self.transfer_iterations = transfer_iterations
-        self.rng = np.random.default_rng(seed)
         self._classifier = None
         self._generator = None
         self._cache: dict[tuple, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
@@ -76,7 +185,8 @@ class ListeningLab:
     def transfer(self, clip: int, alpha: float | None = None, beta: float | None = None,
                  iterations: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """``(stored, audio)`` of a short genre transfer of a clip towards ``style_genre``."""
-        from .transfer import StyleTransfer, feature_extractor, transfer_settings
+        from .lessons.style import style_transfer
+        from .transfer import feature_extractor, transfer_settings
 
         net = "lildata" if self.classifier_run else "random1d"
         settings = transfer_settings(net, iterations=iterations or self.transfer_iterations, alpha=alpha, beta=beta,
@@ -86,8 +196,9 @@ class ListeningLab:
 
             self._classifier = load_run(self.classifier_run)[0]
         extractor = feature_extractor(settings, self.settings.shape, self._classifier)
-        run = StyleTransfer(extractor, settings, self.data.spectrogram(clip), self.data.spectrogram(self.style_clip()))
-        audio = stored_to_audio(run.run(), self.settings)
+        generated, _ = style_transfer(extractor, self.data.spectrogram(clip), self.data.spectrogram(self.style_clip()),
+                                      settings)
+        audio = stored_to_audio(generated, self.settings)
         return audio_to_stored(audio, self.settings), audio
 
     def generated(self, clip: int) -> tuple[np.ndarray, np.ndarray] | None:
@@ -116,7 +227,36 @@ class ListeningLab:
             self._cache[("sounds", clip)] = out
         return self._cache[("sounds", clip)]
 
-    # the blind A/B test
+    def show(self, sounds: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+        """Spectrograms side by side and a labelled player for each sound."""
+        import matplotlib.pyplot as plt
+
+        from .plots import plot_spectrograms
+
+        plot_spectrograms({k: v[0] for k, v in sounds.items()}, self.settings)
+        plt.show()
+        show_players({k: v[1] for k, v in sounds.items()}, self.settings.sample_rate)
+
+
+class ListeningLab(StageSounds):
+    """Every stage of any clip, a blind A/B test, and live transfer, behind ipywidgets.
+
+    Args:
+        data, classifier_run, generator_run, style_genre, transfer_iterations: See :class:`StageSounds`.
+        answers_csv: Where A/B answers are kept (an :class:`AnswerSheet`).
+        seed: Seed of the A/B order.
+
+    Notebook: notebooks/06_listening.ipynb
+    """
+
+    def __init__(self, data: PreparedDataset, classifier_run=None, generator_run=None,
+                 answers_csv: str | Path = "listening_answers.csv", style_genre: str = "future_bass",
+                 transfer_iterations: int = 30, seed: int = 0):
+        super().__init__(data, classifier_run, generator_run, style_genre, transfer_iterations)
+        self.sheet = AnswerSheet(answers_csv)
+        self.answers_csv = self.sheet.path
+        self.rng = np.random.default_rng(seed)
+
     def new_trial(self, clip: int | None = None, pair: tuple[str, str] = ("original", "Griffin-Lim control"),
                   question: str = "Which sounds better?") -> dict[str, Any]:
         """Two sounds of a clip in random order.
@@ -135,140 +275,113 @@ class ListeningLab:
                 "audio_a": sounds[a][1], "audio_b": sounds[b][1]}
 
     def answer(self, trial: dict[str, Any], choice: str) -> dict[str, str]:
-        """Keep an answer (``"A"`` or ``"B"``) in the CSV, with what was compared.
-
-        The row is appended under a lock, so answers given at the same time
-        (two notebooks, two students on one shared file) are all kept; a file
-        from an older version, or with an extra column, is kept as it is and
-        extended.
-        """
-        if choice not in ("A", "B"):
-            raise ValueError(f"choose 'A' or 'B', not {choice!r}")
-        row = {"time": time.strftime("%Y-%m-%dT%H:%M:%S"), "clip": str(trial["clip"]), "genre": trial["genre"],
-               "question": trial["question"], "a": trial["a"], "b": trial["b"], "choice": choice,
-               "chosen": trial["a"] if choice == "A" else trial["b"]}
-        append_csv_row(self.answers_csv, row, ANSWER_COLUMNS)
-        return row
+        """Keep an answer (``"A"`` or ``"B"``); see :meth:`AnswerSheet.add`."""
+        return self.sheet.add(trial, choice)
 
     def answers(self) -> list[dict[str, str]]:
-        """The answers kept so far (read tolerantly: extra or missing columns never lose a row)."""
-        return read_csv_rows(self.answers_csv)
+        """The answers kept so far."""
+        return self.sheet.rows()
 
     def summary(self) -> dict[str, dict[str, int]]:
         """For each compared pair, how often each side was chosen (rows that name no pair are left out)."""
-        out: dict[str, dict[str, int]] = {}
-        for row in self.answers():
-            a, b, chosen = row.get("a", ""), row.get("b", ""), row.get("chosen", "")
-            if not chosen and row.get("choice") in ("A", "B"):
-                chosen = a if row["choice"] == "A" else b
-            if not a or not b or chosen not in (a, b):
-                continue
-            pair = " vs ".join(sorted((a, b)))
-            counts = out.setdefault(pair, {name: 0 for name in sorted((a, b))})
-            counts[chosen] += 1
-        return out
+        return {pair: dict(score["counts"]) for pair, score in self.sheet.score().items()}
 
-    # the widgets
     def widget(self):
         """The lab as ipywidgets: choose a clip and hear every stage; blind A/B; live transfer sliders.
 
         Notebook: notebooks/06_listening.ipynb
         """
-        import ipywidgets as w
-        from IPython.display import HTML, display
+        return build_widget(self)
 
-        from .listen import audio_html
 
-        genre = w.Dropdown(options=self.data.labels, description="genre")
-        song = w.Dropdown(description="song", layout=w.Layout(width="420px"))
-        clip = w.Dropdown(description="clip")
-        stages = w.Output()
+def build_widget(lab: "ListeningLab"):
+    """The listening lab as core ipywidgets: a clip chooser over three tabs (every stage, blind A/B, live transfer).
 
-        def fill_songs(*_):
-            song.options = self.songs(genre.value)
-            song.value = song.options[0] if song.options else None
+    Notebook: notebooks/06_listening.ipynb
+    """
+    import ipywidgets as w
+    from IPython.display import HTML, display
 
-        def fill_clips(*_):
-            clip.options = [(f"{self.data.clips[c].start_s:g} s", c) for c in self.clips(song.value)] if song.value else []
-            clip.value = clip.options[0][1] if clip.options else None
+    
+    genre = w.Dropdown(options=lab.data.labels, description="genre")
+    song = w.Dropdown(description="song", layout=w.Layout(width="420px"))
+    clip = w.Dropdown(description="clip")
+    stages = w.Output()
 
-        def show_stages(*_):
-            if clip.value is None:
-                return
-            stages.clear_output(wait=True)
-            with stages:
-                self.show(self.sounds(clip.value))
+    def fill_songs(*_):
+        song.options = lab.songs(genre.value)
+        song.value = song.options[0] if song.options else None
 
-        genre.observe(fill_songs, "value")
-        song.observe(fill_clips, "value")
-        fill_songs()
-        clip.observe(show_stages, "value")  # after the first fill: nothing is computed until you choose
+    def fill_clips(*_):
+        clip.options = [(f"{lab.data.clips[c].start_s:g} s", c) for c in lab.clips(song.value)] if song.value else []
+        clip.value = clip.options[0][1] if clip.options else None
+
+    def show_stages(*_):
+        if clip.value is None:
+            return
+        stages.clear_output(wait=True)
         with stages:
-            print("choose a genre, a song and a clip")
+            lab.show(lab.sounds(clip.value))
 
-        # blind A/B
-        pairs = {"original / control": ("original", "Griffin-Lim control"),
-                 "control / transfer": ("Griffin-Lim control", f"transfer towards {self.style_genre}")}
-        pair = w.Dropdown(options=list(pairs), description="compare")
-        new = w.Button(description="new pair")
-        pick_a, pick_b = w.Button(description="A"), w.Button(description="B")
-        ab_out, summary_out = w.Output(), w.Output()
-        state: dict[str, Any] = {}
+    genre.observe(fill_songs, "value")
+    song.observe(fill_clips, "value")
+    fill_songs()
+    clip.observe(show_stages, "value")  # after the first fill: nothing is computed until you choose
+    with stages:
+        print("choose a genre, a song and a clip")
 
-        def new_pair(*_):
-            state["trial"] = self.new_trial(clip.value, pairs[pair.value])
-            ab_out.clear_output(wait=True)
-            with ab_out:
-                t = state["trial"]
-                display(HTML(audio_html(t["audio_a"], self.settings.sample_rate, "A")
-                             + audio_html(t["audio_b"], self.settings.sample_rate, "B")))
+    # blind A/B
+    pairs = {"original / control": ("original", "Griffin-Lim control"),
+             "control / transfer": ("Griffin-Lim control", f"transfer towards {lab.style_genre}")}
+    pair = w.Dropdown(options=list(pairs), description="compare")
+    new = w.Button(description="new pair")
+    pick_a, pick_b = w.Button(description="A"), w.Button(description="B")
+    ab_out, summary_out = w.Output(), w.Output()
+    state: dict[str, Any] = {}
 
-        def choose(choice):
-            def handler(*_):
-                if "trial" not in state:
-                    return
-                self.answer(state.pop("trial"), choice)
-                summary_out.clear_output(wait=True)
-                with summary_out:
-                    print(f"kept in {self.answers_csv}")
-                    for compared, counts in self.summary().items():
-                        print(f"{compared}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-            return handler
+    def new_pair(*_):
+        state["trial"] = lab.new_trial(clip.value, pairs[pair.value])
+        ab_out.clear_output(wait=True)
+        with ab_out:
+            t = state["trial"]
+            display(HTML(audio_html(t["audio_a"], lab.settings.sample_rate, "A")
+                         + audio_html(t["audio_b"], lab.settings.sample_rate, "B")))
 
-        new.on_click(new_pair)
-        pick_a.on_click(choose("A"))
-        pick_b.on_click(choose("B"))
+    def choose(choice):
+        def handler(*_):
+            if "trial" not in state:
+                return
+            lab.answer(state.pop("trial"), choice)
+            summary_out.clear_output(wait=True)
+            with summary_out:
+                print(f"kept in {lab.answers_csv}")
+                for compared, counts in lab.summary().items():
+                    print(f"{compared}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        return handler
 
-        # live transfer
-        alpha = w.FloatLogSlider(value=50, base=10, min=-2, max=4, description="alpha")
-        beta = w.FloatLogSlider(value=500, base=10, min=0, max=5, description="beta")
-        steps = w.IntSlider(value=self.transfer_iterations, min=1, max=300, description="iterations")
-        run = w.Button(description="run transfer")
-        live = w.Output()
+    new.on_click(new_pair)
+    pick_a.on_click(choose("A"))
+    pick_b.on_click(choose("B"))
 
-        def run_transfer(*_):
+    # live transfer
+    alpha = w.FloatLogSlider(value=50, base=10, min=-2, max=4, description="alpha")
+    beta = w.FloatLogSlider(value=500, base=10, min=0, max=5, description="beta")
+    steps = w.IntSlider(value=lab.transfer_iterations, min=1, max=300, description="iterations")
+    run = w.Button(description="run transfer")
+    live = w.Output()
+
+    def run_transfer(*_):
+        live.clear_output(wait=True)
+        with live:
+            print("running ...")
+            stored, audio = lab.transfer(clip.value, alpha.value, beta.value, steps.value)
             live.clear_output(wait=True)
-            with live:
-                print("running ...")
-                stored, audio = self.transfer(clip.value, alpha.value, beta.value, steps.value)
-                live.clear_output(wait=True)
-                self.show({f"alpha {alpha.value:g}, beta {beta.value:g}, {steps.value} steps": (stored, audio)})
+            lab.show({f"alpha {alpha.value:g}, beta {beta.value:g}, {steps.value} steps": (stored, audio)})
 
-        run.on_click(run_transfer)
-        tabs = w.Tab(children=[w.VBox([stages]),
-                               w.VBox([w.HBox([pair, new]), ab_out, w.HBox([pick_a, pick_b]), summary_out]),
-                               w.VBox([alpha, beta, steps, run, live])])
-        for i, title in enumerate(("every stage", "blind A/B", "live transfer")):
-            tabs.set_title(i, title)
-        return w.VBox([w.HBox([genre, song, clip]), tabs])
-
-    def show(self, sounds: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
-        """Spectrograms side by side and a labelled player for each sound."""
-        import matplotlib.pyplot as plt
-
-        from .listen import show_players
-        from .plots import plot_spectrograms
-
-        plot_spectrograms({k: v[0] for k, v in sounds.items()}, self.settings)
-        plt.show()
-        show_players({k: v[1] for k, v in sounds.items()}, self.settings.sample_rate)
+    run.on_click(run_transfer)
+    tabs = w.Tab(children=[w.VBox([stages]),
+                           w.VBox([w.HBox([pair, new]), ab_out, w.HBox([pick_a, pick_b]), summary_out]),
+                           w.VBox([alpha, beta, steps, run, live])])
+    for i, title in enumerate(("every stage", "blind A/B", "live transfer")):
+        tabs.set_title(i, title)
+    return w.VBox([w.HBox([genre, song, clip]), tabs])

@@ -48,7 +48,9 @@ def plot_spectrogram(stored: np.ndarray, settings: SpectrogramSettings, ax=None,
     Notebook: notebooks/01_data_prep.ipynb
     """
     fig, ax = _axes(ax, figsize=(6, 4))
-    decibels = settings.floor_db + np.asarray(stored, np.float32) * (settings.ceiling_db - settings.floor_db)
+    from .spectrogram import stored_to_db
+
+    decibels = stored_to_db(stored, settings)
     extent = (0, settings.clip_seconds, 0, settings.sample_rate / 2 / 1000)
     image = ax.imshow(decibels, origin="lower", aspect="auto", extent=extent, cmap=cmap,
                       vmin=max(settings.floor_db, -90), vmax=settings.ceiling_db)

@@ -1,24 +1,25 @@
 """Spectrograms in and out: audio to stored arrays, and back to audio.
 
-A stored spectrogram is the STFT magnitude in dB against a fixed reference
-(a full-scale sine reads 0 dB), clipped to the settings' floor and ceiling
-and scaled to [0, 1], as float16. Back to audio, the array becomes a
-magnitude again and librosa's fast Griffin-Lim (momentum 0.99) rebuilds a
-phase with the same STFT, for exactly one clip's length.
+The lesson's own functions (:mod:`~lildata_utils.lessons.spectrograms`, written
+in notebook 01) do the work: ``stft_magnitude``, ``to_unit``, ``from_unit`` and
+``griffin_lim``. This module adds the plumbing around them: the stored form
+(float16), batches, shape checks, and :func:`magnitude_to_stored`, a faster
+twin of ``to_unit`` for ``prepare``'s hot path, tested equal to it.
 
 Notebook: notebooks/01_data_prep.ipynb
 """
 
 from __future__ import annotations
 
-import librosa
 import numpy as np
 
 from .config import SpectrogramSettings
+from .lessons import spectrograms as lesson
 
 __all__ = [
     "reference_amplitude",
     "magnitude",
+    "stored_to_db",
     "magnitude_to_stored",
     "unit_to_float16",
     "stored_to_magnitude",
@@ -30,29 +31,27 @@ __all__ = [
 
 
 def reference_amplitude(settings: SpectrogramSettings) -> float:
-    """The STFT magnitude of a full-scale sine: the 0 dB reference.
-
-    For librosa's periodic Hann window this is ``sum(window) / 2 = n_fft / 4``.
-    """
-    return float(np.sum(librosa.filters.get_window("hann", settings.n_fft, fftbins=True)) / 2.0)
+    """The STFT magnitude of a full-scale sine: the 0 dB reference (``n_fft / 4`` for a Hann window)."""
+    return float(lesson.reference_magnitude(settings))
 
 
 def magnitude(audio: np.ndarray, settings: SpectrogramSettings) -> np.ndarray:
-    """STFT magnitude of audio, ``(..., n_bins, n_frames)``, float32.
+    """STFT magnitude of audio, ``(..., n_bins, n_frames)``, float32 (one clip or a batch): the lesson's
+    ``stft_magnitude``."""
+    return lesson.stft_magnitude(audio, settings)
 
-    Works on one clip or a batch of clips (leading axes are kept).
-    """
-    spectrum = librosa.stft(np.asarray(audio, dtype=np.float32), n_fft=settings.n_fft,
-                            hop_length=settings.hop_length, window="hann", center=True)
-    return np.abs(spectrum)
+
+def stored_to_db(stored: np.ndarray, settings: SpectrogramSettings) -> np.ndarray:
+    """Stored values in [0, 1] back to decibels (the lesson's ``unit_to_db``)."""
+    return lesson.unit_to_db(stored, settings)
 
 
 def magnitude_to_stored(mag: np.ndarray, settings: SpectrogramSettings) -> np.ndarray:
-    """Magnitude to the stored form: dB, clipped, scaled to [0, 1], float16.
+    """Magnitude to the stored form: the lesson's ``to_unit`` as float16, computed faster.
 
-    ``(20 log10(mag / ref) - floor) / (ceiling - floor)``, computed in place
-    on a float32 copy in as few passes as possible (this is on the hot path of
-    ``prepare``).
+    ``(20 log10(mag / ref) - floor) / (ceiling - floor)``, clipped, computed in
+    place on a float32 copy in as few passes as possible (this is on the hot
+    path of ``prepare``); tested equal to ``to_unit`` within float16 rounding.
     """
     span = settings.ceiling_db - settings.floor_db
     floor_amplitude = reference_amplitude(settings) * 10.0 ** (settings.floor_db / 20.0)
@@ -89,10 +88,8 @@ def unit_to_float16(values: np.ndarray) -> np.ndarray:
 
 
 def stored_to_magnitude(stored: np.ndarray, settings: SpectrogramSettings) -> np.ndarray:
-    """The inverse of :func:`magnitude_to_stored` (up to clipping), float32."""
-    scaled = np.asarray(stored, dtype=np.float32)
-    decibels = settings.floor_db + scaled * (settings.ceiling_db - settings.floor_db)
-    return (reference_amplitude(settings) * 10.0 ** (decibels / 20.0)).astype(np.float32)
+    """The inverse of :func:`magnitude_to_stored` (up to clipping), float32: the lesson's ``from_unit``."""
+    return np.asarray(lesson.from_unit(stored, settings), np.float32)
 
 
 def audio_to_stored(audio: np.ndarray, settings: SpectrogramSettings) -> np.ndarray:
@@ -127,24 +124,14 @@ def stored_to_audio(stored: np.ndarray, settings: SpectrogramSettings,
     if stored.shape[-2:] != settings.shape:
         raise ValueError(f"spectrogram shape {stored.shape[-2:]} does not match the settings' "
                          f"{settings.shape} (preset {settings.name!r})")
-    mag = stored_to_magnitude(stored, settings)
-    audio = librosa.griffinlim(
-        mag, n_iter=settings.griffin_lim_iters if n_iter is None else n_iter,
-        hop_length=settings.hop_length, n_fft=settings.n_fft, window="hann", center=True,
-        length=settings.clip_samples, momentum=momentum, init="random",
-        random_state=np.random.default_rng(seed))
-    return audio.astype(np.float32)
+    return lesson.griffin_lim(np.asarray(stored, np.float32), settings, n_iter=n_iter, momentum=momentum, seed=seed)
 
 
 def spectral_convergence_db(audio: np.ndarray, target_magnitude: np.ndarray,
                             settings: SpectrogramSettings) -> float:
-    """Spectral convergence of ``audio`` against a magnitude, in dB (lower is better).
-
-    ``20 log10(||S - |STFT(y)| ||_F / ||S||_F)``.
-    """
-    rebuilt = magnitude(audio, settings)
-    error = np.linalg.norm(target_magnitude - rebuilt)
-    return float(20.0 * np.log10(error / max(np.linalg.norm(target_magnitude), 1e-12)))
+    """Spectral convergence of ``audio`` against a magnitude, in dB (lower is better): the lesson's
+    ``20 log10(||S - |STFT(y)| ||_F / ||S||_F)``."""
+    return lesson.spectral_convergence_db(audio, target_magnitude, settings)
 
 
 def log_spectral_distance(stored_a: np.ndarray, stored_b: np.ndarray,

@@ -324,10 +324,10 @@ def _trap(song: Song) -> None:
     _arrangement(song, ["drop", "drop", "breakdown", "build"])
     chords = _harmony(song, str(rng.choice(["minor", "harmonic_minor"])), "minor", 0)
     kick_steps = [0] + [s for s in (3, 6, 7, 10, 11, 14) if rng.random() < 0.35]
-    _drum_hits(song, "kick", "kick", ins.kick(sr, 120, 48, 0.03, 0.12, 0.4, rng=rng), kick_steps)
-    sound = ins.clap(sr, rng=rng) if rng.random() < 0.5 else ins.snare(sr, rng.uniform(170, 230), rng=rng)
+    _drum_hits(song, "kick", "kick", ins.kick(sr, start_hz=120, end_hz=48, pitch_decay=0.03, decay=0.12, click=0.4, rng=rng), kick_steps)
+    sound = ins.clap(sr, rng=rng) if rng.random() < 0.5 else ins.snare(sr, tone_hz=rng.uniform(170, 230), rng=rng)
     _drum_hits(song, "snare", "snare", sound, [8], gain=1.0)
-    hat_sound = ins.hat(sr, rng.uniform(0.015, 0.035), rng.random(), rng=rng)
+    hat_sound = ins.hat(sr, decay=rng.uniform(0.015, 0.035), metallic=rng.random(), rng=rng)
     hats = song.track("hats")
     for bar in song.bars("hats"):
         for beat in range(4):
@@ -359,12 +359,12 @@ def _future_bass(song: Song) -> None:
     rng, sr = song.rng, song.sr
     _arrangement(song, ["drop", "drop", "breakdown", "build"])
     chords = _harmony(song, "major", "major", 1)
-    _drum_hits(song, "kick", "kick", ins.kick(sr, 160, 52, 0.03, 0.15, rng=rng),
+    _drum_hits(song, "kick", "kick", ins.kick(sr, start_hz=160, end_hz=52, pitch_decay=0.03, decay=0.15, rng=rng),
                [0] + ([10] if rng.random() < 0.6 else []) + ([7] if rng.random() < 0.3 else []))
     layered = ins.clap(sr, rng=rng)
     ins.place(layered, 0.5 * ins.snare(sr, rng=rng), 0)
     _drum_hits(song, "snare", "snare", layered, [8])
-    _drum_hits(song, "hats", "hats", ins.hat(sr, 0.03, rng=rng), [2, 6, 10, 14], gain=0.5)
+    _drum_hits(song, "hats", "hats", ins.hat(sr, decay=0.03, rng=rng), [2, 6, 10, 14], gain=0.5)
     wobble_hz, wobble_depth = rng.uniform(3, 7), rng.uniform(0.003, 0.012)
     detune = rng.uniform(15, 40)
 
@@ -390,10 +390,10 @@ def _lofi(song: Song) -> None:
     _arrangement(song, ["verse", "verse", "breakdown"])
     chords = _harmony(song, str(rng.choice(["major", "dorian"])), "major", int(rng.choice([1, 2])))
     dusty = lambda x: ins.lowpass(x, rng.uniform(2500, 5000), sr)
-    _drum_hits(song, "kick", "kick", dusty(ins.kick(sr, 110, 50, 0.04, 0.2, 0.1, rng=rng)),
+    _drum_hits(song, "kick", "kick", dusty(ins.kick(sr, start_hz=110, end_hz=50, pitch_decay=0.04, decay=0.2, click=0.1, rng=rng)),
                [0] + [s for s in (7, 10) if rng.random() < 0.6], gain=0.8, jitter=0.006)
-    _drum_hits(song, "snare", "snare", dusty(ins.snare(sr, 200, 0.15, 0.8, rng=rng)), [4, 12], gain=0.6, jitter=0.006)
-    _drum_hits(song, "hats", "hats", dusty(ins.hat(sr, 0.03, 0.2, rng=rng)), [0, 2, 4, 6, 8, 10, 12, 14],
+    _drum_hits(song, "snare", "snare", dusty(ins.snare(sr, tone_hz=200, decay=0.15, noise_mix=0.8, rng=rng)), [4, 12], gain=0.6, jitter=0.006)
+    _drum_hits(song, "hats", "hats", dusty(ins.hat(sr, decay=0.03, metallic=0.2, rng=rng)), [0, 2, 4, 6, 8, 10, 12, 14],
                gain=0.35, velocity_spread=0.5, jitter=0.004)
     epiano = lambda f, n: ins.fm(f, n, sr, 1.0, rng.uniform(1, 2.5), 0.4) * ins.envelope(n, sr, 0.004, 1.2, 0.3, 0.2)
     _chord_track(song, "keys", chords, epiano, [(0, 14)] if rng.random() < 0.5 else [(0, 6), (6, 10)],
@@ -415,13 +415,12 @@ def _hardstyle(song: Song) -> None:
     _arrangement(song, ["drop", "drop", "breakdown", "build"])
     chords = _harmony(song, "minor", "minor", 0)
     root_hz = float(ins.midi_to_hz(song.params["root_midi"] + 12))
-    kick_sound = ins.kick(sr, rng.uniform(200, 300), root_hz, 0.02, rng.uniform(0.15, 0.3), 0.5,
-                          distortion=rng.uniform(4, 10), rng=rng)
+    kick_sound = ins.kick(sr, start_hz=rng.uniform(200, 300), end_hz=root_hz, pitch_decay=0.02, decay=rng.uniform(0.15, 0.3), click=0.5, distortion=rng.uniform(4, 10), rng=rng)
     _drum_hits(song, "kick4", "kick", kick_sound, [0, 4, 8, 12])
     n = int(2 * song.step_s * sr)
     rev = ins.lowpass(ins.drive(ins.saw(root_hz, n, sr) * ins.envelope(n, sr, 0.002, 0.08), 3), 1200, sr)[::-1].copy()
     _drum_hits(song, "bass", "bass", rev, [2, 6, 10, 14], gain=0.8)
-    _drum_hits(song, "hats", "hats", ins.hat(sr, 0.08, 0.6, rng=rng), [2, 6, 10, 14], gain=0.4)
+    _drum_hits(song, "hats", "hats", ins.hat(sr, decay=0.08, metallic=0.6, rng=rng), [2, 6, 10, 14], gain=0.4)
     _drum_hits(song, "snare", "snare", ins.clap(sr, rng=rng), [4, 12], gain=0.7)
     if rng.random() < 0.5:
         index = rng.uniform(4, 9)
@@ -442,10 +441,10 @@ def _hiphop(song: Song) -> None:
     song.swing = rng.uniform(0.1, 0.3)
     _arrangement(song, ["verse", "verse", "verse", "breakdown"])
     chords = _harmony(song, str(rng.choice(["minor", "dorian"])), "minor", 1)
-    _drum_hits(song, "kick", "kick", ins.kick(sr, 130, 55, 0.03, 0.18, 0.5, 1.5, rng=rng),
+    _drum_hits(song, "kick", "kick", ins.kick(sr, start_hz=130, end_hz=55, pitch_decay=0.03, decay=0.18, click=0.5, distortion=1.5, rng=rng),
                [0] + [s for s in (3, 7, 10, 11) if rng.random() < 0.4])
-    _drum_hits(song, "snare", "snare", ins.snare(sr, rng.uniform(180, 220), 0.15, 0.6, rng=rng), [4, 12])
-    _drum_hits(song, "hats", "hats", ins.hat(sr, 0.03, 0.4, rng=rng), [0, 2, 4, 6, 8, 10, 12, 14], gain=0.4,
+    _drum_hits(song, "snare", "snare", ins.snare(sr, tone_hz=rng.uniform(180, 220), decay=0.15, noise_mix=0.6, rng=rng), [4, 12])
+    _drum_hits(song, "hats", "hats", ins.hat(sr, decay=0.03, metallic=0.4, rng=rng), [0, 2, 4, 6, 8, 10, 12, 14], gain=0.4,
                velocity_spread=0.4)
     # A "sampled" soul loop: two bars rendered once, filtered, then looped exactly.
     loop = Song(song.genre, sr, 2 * 16 * song.step_s, rng, song.tempo)
@@ -471,14 +470,14 @@ def _liquid_dnb(song: Song) -> None:
     rng, sr = song.rng, song.sr
     _arrangement(song, ["drop", "drop", "breakdown", "build"])
     chords = _harmony(song, str(rng.choice(["minor", "dorian"])), "minor", 2)
-    _drum_hits(song, "kick", "kick", ins.kick(sr, 150, 55, 0.025, 0.12, 0.4, rng=rng),
+    _drum_hits(song, "kick", "kick", ins.kick(sr, start_hz=150, end_hz=55, pitch_decay=0.025, decay=0.12, click=0.4, rng=rng),
                [0, 10] + ([6] if rng.random() < 0.3 else []))
-    snare_sound = ins.snare(sr, rng.uniform(190, 240), 0.1, 0.7, rng=rng)
+    snare_sound = ins.snare(sr, tone_hz=rng.uniform(190, 240), decay=0.1, noise_mix=0.7, rng=rng)
     _drum_hits(song, "snare", "snare", snare_sound, [4, 12])
     ghosts = [s for s in (3, 7, 9, 11, 15) if rng.random() < 0.4]
     _drum_hits(song, "snare", "ghost", snare_sound, ghosts, gain=0.25)
-    _drum_hits(song, "hats", "hats", ins.hat(sr, 0.02, 0.3, rng=rng), list(range(16)), gain=0.35, velocity_spread=0.8)
-    _drum_hits(song, "hats", "ride", ins.hat(sr, 0.15, 0.8, rng=rng), [0, 4, 8, 12], gain=0.5)
+    _drum_hits(song, "hats", "hats", ins.hat(sr, decay=0.02, metallic=0.3, rng=rng), list(range(16)), gain=0.35, velocity_spread=0.8)
+    _drum_hits(song, "hats", "ride", ins.hat(sr, decay=0.15, metallic=0.8, rng=rng), [0, 4, 8, 12], gain=0.5)
     shape = "reese" if rng.random() < 0.5 else "sine"
     song.params["bass"] = shape
     notes = [(bar, s, 3, chords[(bar // 2) % 4][0] - 12 + (7 if s == 8 else 0)) for bar in song.bars("bass") for s in (0, 3, 8, 11)]
@@ -496,10 +495,10 @@ def _house(song: Song) -> None:
     rng, sr = song.rng, song.sr
     _arrangement(song, ["drop", "drop", "breakdown", "build"])
     chords = _harmony(song, str(rng.choice(["minor", "major", "dorian"])), str(rng.choice(["minor", "major"])), 1)
-    _drum_hits(song, "kick4", "kick", ins.kick(sr, 140, 50, 0.03, 0.15, rng.uniform(0.6, 1.0), rng=rng), [0, 4, 8, 12])
+    _drum_hits(song, "kick4", "kick", ins.kick(sr, start_hz=140, end_hz=50, pitch_decay=0.03, decay=0.15, click=rng.uniform(0.6, 1.0), rng=rng), [0, 4, 8, 12])
     _drum_hits(song, "snare", "clap", ins.clap(sr, rng=rng), [4, 12], gain=0.8)
-    _drum_hits(song, "hats", "open_hat", ins.hat(sr, 0.12, 0.5, rng=rng), [2, 6, 10, 14], gain=0.5)
-    _drum_hits(song, "hats", "hats", ins.hat(sr, 0.02, 0.3, rng=rng), list(range(0, 16, 1 if rng.random() < 0.5 else 2)),
+    _drum_hits(song, "hats", "open_hat", ins.hat(sr, decay=0.12, metallic=0.5, rng=rng), [2, 6, 10, 14], gain=0.5)
+    _drum_hits(song, "hats", "hats", ins.hat(sr, decay=0.02, metallic=0.3, rng=rng), list(range(0, 16, 1 if rng.random() < 0.5 else 2)),
                gain=0.3, velocity_spread=0.6)
     organ = rng.random() < 0.5
     song.params["stab"] = "organ" if organ else "piano"

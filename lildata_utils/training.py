@@ -29,12 +29,15 @@ from .dataset import SPLITS, PreparedDataset
 from .errors import LildataError, ModelError, RunError
 from .files import FolderLock, clean_stale_temporaries, load_keras, read_json, save_figure, save_keras, write_json
 
-__all__ = ["RUN_KIND", "STRATEGIES", "TRAIN_PRESETS", "check_settings", "open_run_folder", "TrainSettings", "clip_predictions", "evaluate", "get_strategy", "load_run", "most_confused",
+__all__ = ["judge_clips", "PAPER_FOUR_GENRES", "RUN_KIND", "STRATEGIES", "TRAIN_PRESETS", "check_settings", "finished",
+           "open_run_folder", "save_run", "TrainSettings", "clip_predictions", "evaluate", "get_strategy", "load_run", "most_confused",
            "predict_file", "predict_stored", "split_clips", "train", "train_preset"]
 
 STRATEGIES = ("auto", "default", "mirrored", "tpu", "multiworker")
 RUN_KIND = "lildata-classifier-run"
 """The mark in a run's ``config.json`` that says ``train`` made this folder."""
+PAPER_FOUR_GENRES = ("trap", "lofi", "hardstyle", "house")
+"""The 4-genre task (the paper does not name its 4; see :mod:`~lildata_utils.models`)."""
 
 _DEFAULT_RATE = {"lildata": 1e-3, "softmax": 1e-2, "resnet50": 1e-3}
 
@@ -225,9 +228,8 @@ def get_strategy(name: str = "auto"):
 
 
 def _build(settings: TrainSettings, data: PreparedDataset, labels: list[str], train_clips: np.ndarray):
-    import keras
-
     from . import models
+    from .lessons.classifier import compile_classifier
     from .baseline import average_spectrum
 
     shape = data.settings.shape
@@ -236,16 +238,13 @@ def _build(settings: TrainSettings, data: PreparedDataset, labels: list[str], tr
         model = models.softmax_baseline(shape, len(labels), mean=spectra.mean(0), variance=spectra.var(0))
     elif settings.model == "resnet50":
         size = None if settings.image_size in (0, None) else (settings.image_size, settings.image_size)
-        if settings.paper_setup:
-            model = models.resnet50(shape, len(labels), weights=None, image_size=size, dropout=0.0, augment=False,
-                                    batchnorm_momentum=None)
-        else:
-            model = models.resnet50(shape, len(labels), weights=settings.resnet_weights, image_size=size)
+        setup = dict(models.RESNET_SETUPS["paper" if settings.paper_setup else "ours"])
+        if not settings.paper_setup:
+            setup["weights"] = settings.resnet_weights
+        model = models.resnet50(shape, len(labels), image_size=size, **setup)
     else:
         model = models.build_model(settings.model, shape, len(labels), augment=settings.augment)
-    model.compile(optimizer=keras.optimizers.Adam(settings.rate), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    return model
+    return compile_classifier(model, settings.rate)
 
 
 def _callbacks(run_dir: Path, settings: TrainSettings, best_so_far: float):
@@ -268,7 +267,6 @@ def _callbacks(run_dir: Path, settings: TrainSettings, best_so_far: float):
         keras.callbacks.BackupAndRestore(str(run_dir / "backup"), double_checkpoint=True),
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
         BestCheckpoint(best_so_far),
-        keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings.patience),
     ]
 
 
@@ -335,6 +333,8 @@ def _train(data: PreparedDataset, run_dir: Path, settings: TrainSettings, old: d
            callbacks: list | None) -> dict[str, Any]:
     import keras
 
+    from .lessons.classifier import fit_classifier
+
     labels = list(settings.labels) if settings.labels else data.labels
     missing = [label for label in labels if label not in data.labels]
     if missing:
@@ -350,11 +350,7 @@ def _train(data: PreparedDataset, run_dir: Path, settings: TrainSettings, old: d
     strategy = get_strategy(settings.strategy)
     with strategy.scope():
         model = _build(settings, data, labels, splits["train"][0])
-    config = {"kind": RUN_KIND, "data_dir": str(data.path.resolve()), "data_fingerprint": data.fingerprint(),
-              "data_settings": data.settings.to_dict(), "labels": labels,
-              "training": {k: v for k, v in asdict(settings).items() if k != "labels"},
-              "strategy": type(strategy).__name__, "replicas": int(strategy.num_replicas_in_sync),
-              "weights": getattr(model, "weights_source", None), "parameters": int(model.count_params())}
+    config = _run_config(data, settings, model, strategy)
     write_json(run_dir / "config.json", config)
 
     from .pipeline import make_tf_dataset
@@ -367,22 +363,83 @@ def _train(data: PreparedDataset, run_dir: Path, settings: TrainSettings, old: d
     history = _read_history(run_dir) if old is not None else {}
     best = min(history.get("val_loss", [np.inf]))
     start = time.perf_counter()
-    model.fit(stream("train", True), validation_data=stream("val", False), epochs=settings.epochs,
-              shuffle=False, verbose=verbose, callbacks=_callbacks(run_dir, settings, best) + list(callbacks or []))
+    fit_classifier(model, stream("train", True), stream("val", False), epochs=settings.epochs,
+                   patience=settings.patience, callbacks=_callbacks(run_dir, settings, best) + list(callbacks or []),
+                   verbose=verbose)
     seconds = time.perf_counter() - start
-    history = _read_history(run_dir)
-    write_json(run_dir / "history.json", history)
     best_model = load_keras(run_dir / "model.keras") if (run_dir / "model.keras").exists() else model
-    metrics = evaluate(best_model, data, "test", run_config=config)
-    metrics["train_accuracy"] = evaluate(best_model, data, "train", run_config=config)["test_accuracy"]
-    metrics["val_accuracy"] = evaluate(best_model, data, "val", run_config=config)["test_accuracy"]
+    metrics = save_run(run_dir, best_model, _read_history(run_dir), data, settings, seconds=seconds, config=config,
+                       splits=splits)
+    shutil.rmtree(run_dir / "backup", ignore_errors=True)  # ours: Keras' BackupAndRestore of this run
+    return metrics
+
+
+def _run_config(data: PreparedDataset, settings: TrainSettings, model, strategy=None) -> dict[str, Any]:
+    return {"kind": RUN_KIND, "data_dir": str(data.path.resolve()), "data_fingerprint": data.fingerprint(),
+            "data_settings": data.settings.to_dict(), "labels": list(settings.labels or data.labels),
+            "training": {k: v for k, v in asdict(settings).items() if k != "labels"},
+            "strategy": type(strategy).__name__ if strategy is not None else "default",
+            "replicas": int(strategy.num_replicas_in_sync) if strategy is not None else 1,
+            "weights": getattr(model, "weights_source", None), "parameters": int(model.count_params())}
+
+
+def finished(run_dir: str | Path) -> bool:
+    """Whether ``run_dir`` holds a finished classifier run (its model, settings and metrics).
+
+    Notebook: notebooks/02_classifier.ipynb
+    """
+    run_dir = Path(run_dir)
+    config = open_run_folder(run_dir) if run_dir.is_dir() else None
+    return config is not None and (run_dir / "metrics.json").exists() and (run_dir / "model.keras").exists() \
+        and not (run_dir / "backup").exists()
+
+
+def save_run(run_dir: str | Path, model, history: dict, data: PreparedDataset, settings: TrainSettings,
+             seconds: float | None = None, config: dict | None = None, splits: dict | None = None) -> dict[str, Any]:
+    """Write a trained classifier as a run folder, the way ``lildata train`` does, so that later notebooks,
+    ``evaluate`` and ``predict`` find it: ``model.keras``, ``config.json``, ``history.json``, ``metrics.json``
+    and the two figures.
+
+    Args:
+        run_dir: A new or empty folder (or this run's own).
+        model: The trained model (its best epoch).
+        history: Loss and accuracy per epoch (Keras' ``History.history``, or the run's CSV).
+        data: The dataset it was trained on.
+        settings: Its training settings.
+        seconds: Training time.
+        config: The run's ``config.json`` when already written.
+        splits: The clips of each split (default: ``settings``' split).
+
+    Returns:
+        The metrics written to ``metrics.json``.
+
+    Notebook: notebooks/02_classifier.ipynb
+    """
+    run_dir = Path(run_dir)
+    if config is None:
+        if open_run_folder(run_dir) is not None and not (run_dir / "config.json").exists():
+            raise RunError(f"{run_dir}: not an empty folder")
+        labels = list(settings.labels or data.labels)
+        settings = replace(settings, labels=tuple(labels))
+        config = _run_config(data, settings, model)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        write_json(run_dir / "config.json", config)
+        save_keras(model, run_dir / "model.keras")
+    labels = config["labels"]
+    splits = splits or split_clips(data, labels, settings.split_by, settings.seed)
+    history = {k: [float(v) for v in values] for k, values in history.items() if k != "epoch"}
+    history = {"epoch": list(range(1, len(history.get("loss", [])) + 1)), **history}
+    write_json(run_dir / "history.json", history)
+    metrics = evaluate(model, data, "test", run_config=config)
+    metrics["train_accuracy"] = evaluate(model, data, "train", run_config=config)["test_accuracy"]
+    metrics["val_accuracy"] = evaluate(model, data, "val", run_config=config)["test_accuracy"]
     metrics.update({"n_train": len(splits["train"][0]), "n_val": len(splits["val"][0]),
-                    "n_test": len(splits["test"][0]), "epochs_run": len(history.get("epoch", [])),
+                    "n_test": len(splits["test"][0]), "epochs_run": len(history["epoch"]),
                     "best_epoch": int(np.argmin(history["val_loss"])) + 1 if history.get("val_loss") else None,
-                    "model": settings.model, "seconds": round(seconds, 1), "replicas": config["replicas"]})
+                    "model": settings.model, "seconds": None if seconds is None else round(seconds, 1),
+                    "replicas": config.get("replicas", 1)})
     write_json(run_dir / "metrics.json", metrics)
     _save_figures(run_dir, history, metrics)
-    shutil.rmtree(run_dir / "backup", ignore_errors=True)  # ours: Keras' BackupAndRestore of this run
     return metrics
 
 
@@ -450,6 +507,33 @@ def predict_stored(model, stored: np.ndarray, batch_size: int = 32) -> np.ndarra
                            for i in range(0, len(stored), batch_size)])
 
 
+def judge_clips(judge, stored: np.ndarray, genre: str | None = None) -> dict[str, Any]:
+    """What a judge (a classifier no transfer or generator optimised against) says of some clips.
+
+    Args:
+        judge: ``(model, run_config)`` from :func:`load_run`.
+        stored: Stored spectrograms ``(clips, bins, frames)``.
+        genre: The genre to report the probability of (default: the judge's guess for the first clip).
+
+    Returns:
+        ``{"genre", "probability": [P(genre) per clip], "predicted": [label per clip]}``.
+
+    Raises:
+        ValueError: The judge does not know ``genre``.
+
+    Notebook: notebooks/04_genre_transfer.ipynb
+    """
+    model, config = judge
+    labels = config["labels"]
+    probs = predict_stored(model, stored)
+    genre = genre or labels[int(probs[0].argmax())]
+    if genre not in labels:
+        raise ValueError(f"the judge does not know the genre {genre!r} (it knows {', '.join(labels)})")
+    index = labels.index(genre)
+    return {"genre": genre, "probability": [float(p[index]) for p in probs],
+            "predicted": [labels[int(p.argmax())] for p in probs]}
+
+
 def clip_predictions(model, data: PreparedDataset, split: str,
                      run_config: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Clip numbers, true label indices and predicted probabilities of one split of a run.
@@ -506,17 +590,16 @@ def evaluate(model, data: PreparedDataset | str | Path, split: str = "test",
     k = len(labels)
     confusion = np.zeros((k, k), int)
     np.add.at(confusion, (targets, predicted), 1)
-    songs: dict[str, list[int]] = {}
-    for row, clip in enumerate(clips):
-        songs.setdefault(data.clips[clip].song, []).append(row)
-    song_hits = [probs[rows].mean(0).argmax() == targets[rows[0]] for rows in songs.values()]
+    from .lessons.classifier import song_accuracy
+
+    songs = [data.clips[int(clip)].song for clip in clips]
     metrics = {
         "labels": labels, "split": split, "split_by": training["split_by"],
-        "test_accuracy": float((predicted == targets).mean()) if len(clips) else float("nan"),
-        "test_song_accuracy": float(np.mean(song_hits)) if song_hits else float("nan"),
+        "test_accuracy": float((predicted == targets).mean()) if len(clips) else None,
+        "test_song_accuracy": song_accuracy(probs, targets, songs) if len(clips) else None,
         "per_label_accuracy": {label: float(confusion[i, i] / confusion[i].sum()) if confusion[i].sum() else None
                                for i, label in enumerate(labels)},
-        "confusion_matrix": confusion.tolist(), "n_clips": int(len(clips)), "n_songs": len(songs),
+        "confusion_matrix": confusion.tolist(), "n_clips": int(len(clips)), "n_songs": len(set(songs)),
     }
     if training["split_by"] == "chunk":
         metrics["leaky"] = ("split by chunk: clips of the same songs are in train and test, so these "

@@ -17,12 +17,15 @@ Three networks can judge "content" and "style":
   statistics pooled over time, with every frequency seen at once, are what move
   timbre; 2-D image filters see a spectrogram as a picture of edges.
 
-The costs (FACTS.md): ``J_content = 1/2 sum (a_C - a_G)^2``,
+The Gram matrix, the costs (FACTS.md), the compiled step and the loop are
+written in notebook 04 (:mod:`lildata_utils.lessons.style`):
+``J_content = 1/2 sum (a_C - a_G)^2``,
 ``J_style = sum_l lambda_l / (2 n_h n_w n_c)^2 sum (G_S - G_G)^2``,
-``J = alpha J_content + beta J_style``. The generated spectrogram starts as the
+``J = alpha J_content + beta J_style``; the generated spectrogram starts as the
 content and is optimised with Adam (step size 0.01 in stored units, kept in
-[0, 1]) by one compiled ``tf.function`` step; Adam rather than L-BFGS because
-it runs the same on a CPU, a GPU and in a notebook slider.
+[0, 1]). This module adds the plumbing: the feature extractors, fast twins of
+the random 1-D net and its style cost (tested equal to the notebook's), and
+:func:`genre_transfer`, which inverts, judges, measures and writes.
 
 Notebook: notebooks/04_genre_transfer.ipynb
 """
@@ -37,8 +40,8 @@ import numpy as np
 
 from .config import SpectrogramSettings
 
-__all__ = ["FrameConv1D", "NETS", "NET_DEFAULTS", "SoundClip", "StyleTransfer", "TransferSettings", "band_levels", "feature_extractor",
-           "genre_transfer", "load_sound_clip", "settings_dict",
+__all__ = ["NETS", "NET_DEFAULTS", "SoundClip", "TransferSettings", "band_levels", "fast_style_cost",
+           "feature_extractor", "finish_transfer", "genre_transfer", "load_sound_clip", "settings_dict",
            "spectral_centroid_hz", "transfer_settings"]
 
 NETS = ("vgg19", "lildata", "random1d")
@@ -50,8 +53,9 @@ NET_DEFAULTS: dict[str, dict[str, Any]] = {
     "lildata": {"style_layers": ("conv1", "conv2", "conv3", "conv4"), "style_weights": (0.3, 0.4, 0.2, 0.1),
                 "content_layer": "conv4", "alpha": 50.0, "beta": 500.0, "iterations": 500,
                 "paper_iterations": (100, 500)},
+    # Ulyanov and Lebedev's alpha 1e-2 on sum (a_C - a_G)^2 is 2e-2 on the course's 1/2 sum (a_C - a_G)^2
     "random1d": {"style_layers": ("conv1d",), "style_weights": (1.0,), "content_layer": "conv1d",
-                 "alpha": 1e-2, "beta": 1.0, "iterations": 300, "paper_iterations": (300,)},
+                 "alpha": 2e-2, "beta": 1.0, "iterations": 300, "paper_iterations": (300,)},
 }
 """The paper's layers, weights, alpha, beta and iterations for each net (random1d: Ulyanov's)."""
 
@@ -126,7 +130,11 @@ def _lildata_extractor(classifier, settings: TransferSettings):
 
 
 def _random1d_extractor(shape: tuple[int, int], settings: TransferSettings):
+    """The random 1-D net with :class:`~lildata_utils.layers.FrameConv1D`: the same numbers as notebook 04's
+    ``random_1d_net`` (a ``Conv1D``), about twice as fast to differentiate on a CPU."""
     import keras
+
+    from .layers import FrameConv1D
 
     bins, frames = shape
     rng = np.random.default_rng(settings.seed)
@@ -139,44 +147,6 @@ def _random1d_extractor(shape: tuple[int, int], settings: TransferSettings):
     model = keras.Model(inputs, [features, features], name="random1d_features")
     model.trainable = False
     return model
-
-
-def _frame_conv_layer():
-    import keras
-
-    @keras.saving.register_keras_serializable(package="lildata")
-    class FrameConv1D(keras.layers.Layer):
-        """A 1-D convolution over time with the frequency bins as channels, then ReLU.
-
-        ``(batch, bins, frames, 1) -> (batch, 1, frames - width + 1, filters)``. Written as the
-        ``width`` shifted copies of the frames side by side times one matrix: the same numbers as a
-        ``Conv2D`` of kernel ``(1, width)``, and its gradient with respect to the input costs about
-        half of the convolution's on a CPU.
-        """
-
-        def __init__(self, filters: int, width: int, **kwargs):
-            super().__init__(**kwargs)
-            self.filters, self.width = filters, width
-
-        def build(self, input_shape):
-            self.kernel = self.add_weight(shape=(self.width * input_shape[1], self.filters), name="kernel",
-                                          initializer="glorot_uniform")
-
-        def call(self, inputs):
-            from keras import ops
-
-            x = ops.transpose(inputs[..., 0], (0, 2, 1))  # (batch, frames, bins)
-            n = x.shape[1] - self.width + 1
-            columns = ops.concatenate([x[:, i:i + n] for i in range(self.width)], axis=-1)
-            return ops.relu(ops.matmul(columns, self.kernel))[:, None]
-
-        def get_config(self):
-            return {**super().get_config(), "filters": self.filters, "width": self.width}
-
-    return FrameConv1D
-
-
-FrameConv1D = _frame_conv_layer()
 
 
 def feature_extractor(settings: TransferSettings, shape: tuple[int, int], classifier=None):
@@ -203,110 +173,57 @@ def feature_extractor(settings: TransferSettings, shape: tuple[int, int], classi
     raise ValueError(f"unknown net {settings.net!r}")
 
 
-class StyleTransfer:
-    """Optimise a spectrogram towards a style while keeping a content.
+def fast_style_cost(style_grams, generated_features, weights, per_position=False):
+    """Notebook 04's ``style_cost``, computed from position-by-position products where there are fewer
+    positions than channels (random 1-D: a few hundred frames, 4096 filters), which costs far less::
 
-    Example:
-        >>> run = StyleTransfer(extractor, settings, content, style)  # doctest: +SKIP
-        >>> result = run.run()                                        # doctest: +SKIP
+        sum (G - G_S)^2 = |F F^T|^2 / T^2 - 2 |F F_S^T|^2 / (T T_S) + |F_S F_S^T|^2 / T_S^2
+
+    Needs the style features rather than their Gram matrices: ``style_grams`` holds
+    ``(features_S, |F_S F_S^T|^2 / T_S^2)`` pairs where that form is used (see ``_fast_style_for``).
+    Tested equal to the notebook's form.
 
     Notebook: notebooks/04_genre_transfer.ipynb
     """
+    import tensorflow as tf
 
-    def __init__(self, extractor, settings: TransferSettings, content: np.ndarray, style: np.ndarray,
-                 dual_gram: bool = True):
-        import keras
-        import tensorflow as tf
+    from .lessons.style import gram_matrix
 
-        self.extractor, self.settings, self.dual_gram = extractor, settings, dual_gram
-        self.one_d = settings.net == "random1d"
-        content = tf.constant(np.asarray(content, np.float32)[None, ..., None])
-        style = tf.constant(np.asarray(style, np.float32)[None, ..., None])
-        n_style = len(settings.style_layers)
-        outputs = extractor(style)
-        self.style_grams = [self._gram(f) for f in outputs[:n_style]]
-        # With more channels than positions (random1d: 4096 filters, a few hundred frames), the style cost
-        # is computed from position-by-position products instead of the channel-by-channel Gram matrix:
-        #   sum (G - G_S)^2 = |F F^T|^2 / T^2 - 2 |F F_S^T|^2 / (T T_S) + |F_S F_S^T|^2 / T_S^2,
-        # the same number for a fraction of the work (tested against the direct form).
-        self.style_features = [tf.reshape(f, (-1, f.shape[-1])) for f in outputs[:n_style]]
-        self.style_self = [tf.reduce_sum(tf.square(tf.matmul(f, f, transpose_b=True))) / float(f.shape[0]) ** 2
-                           if self.one_d and f.shape[0] < f.shape[1] else None for f in self.style_features]
-        self.content_target = extractor(content)[n_style]
-        self.image = tf.Variable(content, name="generated", trainable=True)
-        self.optimizer = keras.optimizers.Adam(settings.learning_rate)
-        self.optimizer.build([self.image])  # its slots exist before the step is traced: one trace only
-        self.weights = tf.constant(settings.style_weights, tf.float32)
-        self.losses: dict[str, list[float]] = {"total": [], "content": [], "style": []}
-        self.step = tf.function(self._step, reduce_retracing=True)
+    total = 0.0
+    for weight, target, features in zip(weights, style_grams, generated_features):
+        if isinstance(target, tuple):
+            style_flat, style_self = target
+            flat = tf.reshape(features, (-1, features.shape[-1]))
+            n, n_style = float(flat.shape[0]), float(style_flat.shape[0])
+            difference = (tf.reduce_sum(tf.square(tf.matmul(flat, flat, transpose_b=True))) / n ** 2
+                          - 2.0 * tf.reduce_sum(tf.square(tf.matmul(flat, style_flat, transpose_b=True))) / (n * n_style)
+                          + style_self)
+        else:
+            difference = tf.reduce_sum(tf.square(target - gram_matrix(features, per_position)))
+        size = float(np.prod(features.shape[1:]))
+        total += weight * (difference if per_position else difference / (2.0 * size) ** 2)
+    return total
 
-    def _gram(self, features):
-        import tensorflow as tf
 
-        channels = features.shape[-1]
-        flat = tf.reshape(features, (-1, channels))
-        gram = tf.matmul(flat, flat, transpose_a=True)
-        return gram / tf.cast(tf.shape(flat)[0], tf.float32) if self.one_d else gram
+def _fast_style_for(extractor, style: np.ndarray, settings: TransferSettings):
+    """A ``style_cost_fn`` for notebook 04's ``make_step`` that uses :func:`fast_style_cost` (random 1-D)."""
+    import tensorflow as tf
 
-    def _positions_first(self, features) -> bool:
-        """Whether the position-by-position form is cheaper (fewer positions than channels)."""
-        return self.dual_gram and int(np.prod(features.shape[1:-1])) < features.shape[-1]
+    n_style = len(settings.style_layers)
+    terms = []
+    for features in extractor(np.asarray(style, np.float32)[None, ..., None])[:n_style]:
+        flat = tf.reshape(features, (-1, features.shape[-1]))
+        positions = float(flat.shape[0])
+        if positions < flat.shape[1]:
+            terms.append((flat, tf.reduce_sum(tf.square(tf.matmul(flat, flat, transpose_b=True))) / positions ** 2))
+        else:
+            terms.append(None)
 
-    def costs(self, image):
-        """``(total, content, style)`` costs of a ``(1, bins, frames, 1)`` image."""
-        import tensorflow as tf
+    def style_cost_fn(style_grams, generated_features, weights, per_position=False):
+        targets = [term if term is not None else gram for term, gram in zip(terms, style_grams)]
+        return fast_style_cost(targets, generated_features, weights, per_position)
 
-        n_style = len(self.settings.style_layers)
-        outputs = self.extractor(image)
-        style = 0.0
-        for i, (weight, features) in enumerate(zip(tf.unstack(self.weights), outputs[:n_style])):
-            if self.one_d and self._positions_first(features):
-                flat = tf.reshape(features, (-1, features.shape[-1]))
-                n, n_style_positions = float(flat.shape[0]), float(self.style_features[i].shape[0])
-                diff = (tf.reduce_sum(tf.square(tf.matmul(flat, flat, transpose_b=True))) / n ** 2
-                        - 2.0 * tf.reduce_sum(tf.square(tf.matmul(flat, self.style_features[i], transpose_b=True)))
-                        / (n * n_style_positions) + self.style_self[i])
-            else:
-                diff = tf.reduce_sum(tf.square(self._gram(features) - self.style_grams[i]))
-            if self.one_d:
-                style += weight * diff
-            else:
-                _, h, w, c = features.shape
-                style += weight * diff / float(2 * h * w * c) ** 2
-        difference = tf.reduce_sum(tf.square(outputs[n_style] - self.content_target))
-        content = difference if self.one_d else 0.5 * difference
-        return self.settings.alpha * content + self.settings.beta * style, content, style
-
-    def _step(self):
-        import tensorflow as tf
-
-        with tf.GradientTape() as tape:
-            total, content, style = self.costs(self.image)
-        grad = tape.gradient(total, self.image)
-        self.optimizer.apply_gradients([(grad, self.image)])
-        self.image.assign(tf.clip_by_value(self.image, 0.0, 1.0))
-        return total, content, style
-
-    def run(self, iterations: int | None = None, callback: Callable[[int, dict], None] | None = None) -> np.ndarray:
-        """Run the optimisation; returns the generated stored spectrogram ``(bins, frames)``.
-
-        Losses are recorded in :attr:`losses` (the first entry is before any step).
-        """
-        if not self.losses["total"]:
-            self._record(*self.costs(self.image))
-        for i in range(self.settings.iterations if iterations is None else iterations):
-            self._record(*self.step())
-            if callback:
-                callback(i, {k: v[-1] for k, v in self.losses.items()})
-        return self.result()
-
-    def _record(self, total, content, style) -> None:
-        for key, value in (("total", total), ("content", content), ("style", style)):
-            self.losses[key].append(float(value))
-
-    def result(self) -> np.ndarray:
-        """The generated spectrogram now, ``(bins, frames)`` float32 in [0, 1]."""
-        return self.image.numpy()[0, ..., 0]
+    return style_cost_fn
 
 
 def spectral_centroid_hz(stored: np.ndarray, settings: SpectrogramSettings) -> float:
@@ -326,7 +243,9 @@ def band_levels(stored: np.ndarray, settings: SpectrogramSettings) -> dict[str, 
 
     Notebook: notebooks/04_genre_transfer.ipynb
     """
-    decibels = settings.floor_db + np.asarray(stored, np.float32) * (settings.ceiling_db - settings.floor_db)
+    from .spectrogram import stored_to_db
+
+    decibels = stored_to_db(stored, settings)
     thirds = np.array_split(decibels, 3, axis=0)
     return {name: float(part.mean()) for name, part in zip(("low_db", "mid_db", "high_db"), thirds)}
 
@@ -380,21 +299,43 @@ def load_sound_clip(source: str, settings: SpectrogramSettings, data=None, offse
 def genre_transfer(content: SoundClip, style: SoundClip, settings: SpectrogramSettings, transfer: TransferSettings,
                    out_dir=None, classifier=None, judge=None, style_genre: str | None = None,
                    callback: Callable[[int, dict], None] | None = None) -> dict[str, Any]:
-    """Transfer, invert, judge and measure; write the sounds, the picture and ``outcome.json``.
+    """Transfer with notebook 04's ``style_transfer``, then invert, judge, measure and write (:func:`finish_transfer`).
 
     Args:
         content, style: The two clips (:func:`load_sound_clip`).
         settings: The spectrogram settings of both.
         transfer: The transfer settings.
-        out_dir: Where to write ``content.wav``, ``style.wav``, ``control.wav``
-            (the content through Griffin-Lim alone), ``result.wav``,
-            ``spectrograms.png`` and ``outcome.json`` (``None``: write nothing).
+        out_dir: Where to write the sounds, the picture and ``outcome.json`` (``None``: nothing).
         classifier: The trained Lil Data model for ``net="lildata"``.
-        judge: ``(model, run_config)`` of a classifier the transfer did not
-            optimise against, to judge the genre shift.
-        style_genre: The genre to judge by (default: the style clip's label,
-            else the judge's guess for the style clip).
+        judge: ``(model, run_config)`` of a classifier the transfer did not optimise against.
+        style_genre: The genre to judge by (default: the style clip's label, else the judge's guess).
         callback: Called after each step with the step and its losses.
+
+    Returns:
+        The outcome (see :func:`finish_transfer`).
+
+    Notebook: notebooks/04_genre_transfer.ipynb
+    """
+    from .lessons.style import style_transfer
+
+    extractor = feature_extractor(transfer, settings.shape, classifier)
+    fast = _fast_style_for(extractor, style.stored, transfer) if transfer.net == "random1d" else None
+    start = time.perf_counter()
+    generated, losses = style_transfer(extractor, content.stored, style.stored, transfer, callback=callback,
+                                       style_cost_fn=fast)
+    weights = getattr(extractor, "weights_source", "trained" if transfer.net == "lildata" else "random")
+    return finish_transfer(content, style, generated, losses, settings, transfer, seconds=time.perf_counter() - start,
+                           weights=weights, judge=judge, style_genre=style_genre, out_dir=out_dir)
+
+
+def finish_transfer(content: SoundClip, style: SoundClip, generated: np.ndarray, losses: dict, settings,
+                    transfer: TransferSettings, seconds: float = 0.0, weights: str = "", judge=None,
+                    style_genre: str | None = None, out_dir=None) -> dict[str, Any]:
+    """Invert a transferred spectrogram, judge and measure it beside the Griffin-Lim control; write the files.
+
+    Writes ``content.wav``, ``style.wav``, ``control.wav`` (the content through
+    Griffin-Lim alone), ``result.wav``, ``spectrograms.png`` and ``outcome.json``
+    to ``out_dir`` (``None``: nothing).
 
     Returns:
         The outcome: losses at the start and end and their curves, the judged
@@ -406,46 +347,34 @@ def genre_transfer(content: SoundClip, style: SoundClip, settings: SpectrogramSe
     """
     from .spectrogram import audio_to_stored, log_spectral_distance, stored_to_audio
 
-    extractor = feature_extractor(transfer, settings.shape, classifier)
-    run = StyleTransfer(extractor, transfer, content.stored, style.stored)
-    start = time.perf_counter()
-    generated = run.run(callback=callback)
-    seconds = time.perf_counter() - start
     control = stored_to_audio(content.stored, settings)
     result = stored_to_audio(generated, settings)
     heard = {"content": content.stored, "style": style.stored, "control": audio_to_stored(control, settings),
              "result": audio_to_stored(result, settings)}
+    distance = lambda a, b: log_spectral_distance(a, b, settings)  # noqa: E731
     outcome: dict[str, Any] = {
         "net": transfer.net, "settings": settings_dict(transfer), "spectrogram": settings.to_dict(),
-        "content": content.source, "style": style.source,
-        "weights": getattr(extractor, "weights_source", "trained" if transfer.net == "lildata" else "random"),
+        "content": content.source, "style": style.source, "weights": weights,
         "seconds": round(seconds, 2), "seconds_per_iteration": round(seconds / max(transfer.iterations, 1), 4),
-        "losses": {"start": {k: v[0] for k, v in run.losses.items()}, "end": {k: v[-1] for k, v in run.losses.items()},
-                   "curve": run.losses},
+        "losses": {"start": {k: v[0] for k, v in losses.items()}, "end": {k: v[-1] for k, v in losses.items()},
+                   "curve": losses},
         "log_spectral_distance_db": {
-            "result_to_content": log_spectral_distance(heard["result"], content.stored, settings),
-            "result_to_style": log_spectral_distance(heard["result"], style.stored, settings),
-            "control_to_content": log_spectral_distance(heard["control"], content.stored, settings),
-            "content_to_style": log_spectral_distance(content.stored, style.stored, settings),
-            "optimised_to_content": log_spectral_distance(generated, content.stored, settings)},
+            "result_to_content": distance(heard["result"], content.stored),
+            "result_to_style": distance(heard["result"], style.stored),
+            "control_to_content": distance(heard["control"], content.stored),
+            "content_to_style": distance(content.stored, style.stored),
+            "optimised_to_content": distance(generated, content.stored)},
         "brightness": {name: {"centroid_hz": spectral_centroid_hz(s, settings), **band_levels(s, settings)}
                        for name, s in heard.items()},
     }
     if judge is not None:
-        from .training import predict_stored
+        from .training import judge_clips
 
-        model, config = judge
-        labels = config["labels"]
-        probs = predict_stored(model, np.stack([heard["style"], heard["content"], heard["control"], heard["result"]]))
-        genre = style_genre or style.label or labels[int(probs[0].argmax())]
-        if genre not in labels:
-            raise ValueError(f"the judge does not know the genre {genre!r} (it knows {', '.join(labels)})")
-        index = labels.index(genre)
-        outcome["judge"] = {"run": config.get("run_dir", ""), "style_genre": genre,
-                            "probability": {name: float(p[index]) for name, p in
-                                            zip(("style", "content", "control", "result"), probs)},
-                            "predicted": {name: labels[int(p.argmax())] for name, p in
-                                          zip(("style", "content", "control", "result"), probs)}}
+        names = ("style", "content", "control", "result")
+        verdict = judge_clips(judge, np.stack([heard[n] for n in names]), style_genre or style.label)
+        outcome["judge"] = {"run": judge[1].get("run_dir", ""), "style_genre": verdict["genre"],
+                            "probability": dict(zip(names, verdict["probability"])),
+                            "predicted": dict(zip(names, verdict["predicted"]))}
     if out_dir is not None:
         _write_outputs(out_dir, settings, content, style, control, result, heard, outcome)
     outcome["arrays"] = {"generated": generated, "control": control, "result": result, **{

@@ -53,7 +53,7 @@ def module_text(name: str, cells: list[str]) -> str:
     return (f'"""{summary}\n\nGenerated from notebooks/{name} (its cells marked ``{MARK}``) by '
             f"scripts/export_lessons.py:\nedit the notebook, then run `make lessons`.\n\n"
             f'Notebook: notebooks/{name}\n"""\n\n'
-            f"from __future__ import annotations\n\n" + "\n".join(sorted(set(imports))) + "\n\n"
+            f"from __future__ import annotations\n\n" + "\n".join(sorted(set(imports), key=lambda line: (line.startswith("from"), line))) + "\n\n"
             f"__all__ = {json.dumps(sorted(set(public)))}\n\n\n{rest}\n")
 
 
@@ -70,10 +70,12 @@ def main(argv: list[str] | None = None) -> int:
         text = module_text(name, cells)
         target = folder / f"{module}.py"
         if not target.exists() or target.read_text(encoding="utf-8") != text:
-            problems.append(f"lildata_utils/lessons/{module}.py differs from notebooks/{name}: run `make lessons`")
-            if not args.check:
+            if args.check:
+                problems.append(f"lildata_utils/lessons/{module}.py differs from notebooks/{name}: run `make lessons`")
+            else:
                 folder.mkdir(exist_ok=True)
                 target.write_text(text, encoding="utf-8")
+                print(f"wrote lildata_utils/lessons/{module}.py from notebooks/{name}")
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems and args.check else 0

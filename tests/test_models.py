@@ -6,9 +6,8 @@ import keras
 import numpy as np
 import pytest
 
+from lildata_utils import explain, layers, models
 from lildata_utils.errors import LildataError
-
-from lildata_utils import explain, models
 
 
 def test_lil_data_is_the_papers_network():
@@ -40,7 +39,7 @@ def test_softmax_baseline_is_one_softmax_on_the_standardised_average_spectrum():
 
 
 def test_spec_augment_masks_in_training_only():
-    layer = models.SpecAugment(max_freq_mask=0.5, max_time_mask=0.5, seed=3)
+    layer = layers.SpecAugment(max_freq_mask=0.5, max_time_mask=0.5, seed=3)
     x = np.ones((4, 32, 40, 1), np.float32)
     assert np.array_equal(np.asarray(layer(x, training=False)), x)
     y = np.asarray(layer(x, training=True))

@@ -1,0 +1,90 @@
+"""The course's own Keras layers (registered, so saved models load with safe mode on).
+
+* :class:`SpecAugment`: training-time augmentation for spectrograms;
+* :class:`TimeAverage`: a clip's average spectrum, for the softmax baseline;
+* :class:`FrameConv1D`: the random 1-D network's convolution, written as one
+  matrix product (a fast twin of ``keras.layers.Conv1D``, tested equal to it).
+
+Notebook: notebooks/02_classifier.ipynb
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers, ops
+
+__all__ = ["FrameConv1D", "SpecAugment", "TimeAverage"]
+
+
+@keras.saving.register_keras_serializable(package="lildata")
+class TimeAverage(layers.Layer):
+    """Mean over the time axis: ``(batch, bins, frames, 1) -> (batch, bins)``."""
+
+    def call(self, inputs):
+        return ops.mean(inputs[..., 0], axis=2)
+
+
+@keras.saving.register_keras_serializable(package="lildata")
+class SpecAugment(layers.Layer):
+    """Training-time augmentation for spectrograms: a random circular shift in time
+    and one random band of frequencies and one of time masked (SpecAugment).
+
+    Args:
+        max_freq_mask: Widest frequency mask, as a fraction of the bins.
+        max_time_mask: Widest time mask, as a fraction of the frames.
+        seed: Seed of the layer's random generator.
+    """
+
+    def __init__(self, max_freq_mask: float = 0.15, max_time_mask: float = 0.15, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.max_freq_mask, self.max_time_mask, self.seed = max_freq_mask, max_time_mask, seed
+        self.generator = keras.random.SeedGenerator(seed)
+
+    def _mask(self, size: int, fraction: float, batch):
+        width = ops.cast(keras.random.uniform((batch, 1), 0, fraction * size, seed=self.generator), "int32")
+        start = ops.cast(keras.random.uniform((batch, 1), 0, size, seed=self.generator), "int32")
+        index = ops.arange(size, dtype="int32")[None, :]
+        return ops.cast((index < start) | (index >= start + width), "float32")
+
+    def call(self, inputs, training=False):
+        if not training:
+            return inputs
+        batch = ops.shape(inputs)[0]
+        bins, frames = inputs.shape[1], inputs.shape[2]
+        shift = keras.random.randint((), 0, frames, seed=self.generator, dtype="int32")
+        x = ops.take(inputs, (ops.arange(frames, dtype="int32") - shift) % frames, axis=2)
+        freq = self._mask(bins, self.max_freq_mask, batch)[:, :, None, None]
+        time = self._mask(frames, self.max_time_mask, batch)[:, None, :, None]
+        return x * freq * time
+
+    def get_config(self):
+        return {**super().get_config(), "max_freq_mask": self.max_freq_mask,
+                "max_time_mask": self.max_time_mask, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="lildata")
+class FrameConv1D(keras.layers.Layer):
+    """A 1-D convolution over time with the frequency bins as channels, then ReLU.
+
+    ``(batch, bins, frames, 1) -> (batch, 1, frames - width + 1, filters)``. Written as the
+    ``width`` shifted copies of the frames side by side times one matrix: the same numbers as a
+    ``Conv2D`` of kernel ``(1, width)``, and its gradient with respect to the input costs about
+    half of the convolution's on a CPU.
+    """
+
+    def __init__(self, filters: int, width: int, **kwargs):
+        super().__init__(**kwargs)
+        self.filters, self.width = filters, width
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(self.width * input_shape[1], self.filters), name="kernel",
+                                      initializer="glorot_uniform")
+
+    def call(self, inputs):
+        x = ops.transpose(inputs[..., 0], (0, 2, 1))  # (batch, frames, bins)
+        n = x.shape[1] - self.width + 1
+        columns = ops.concatenate([x[:, i:i + n] for i in range(self.width)], axis=-1)
+        return ops.relu(ops.matmul(columns, self.kernel))[:, None]
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "width": self.width}
