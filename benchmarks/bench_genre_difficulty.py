@@ -30,21 +30,13 @@ def main() -> None:
     from lildata_utils import baseline, dataset, pipeline
 
     data = dataset.PreparedDataset(args.data_dir)
+    from lildata_utils.lessons.classifier import compile_classifier, fit_classifier, lil_data
+
     keras.utils.set_random_seed(args.seed)
-    inputs = keras.Input((*data.settings.shape, 1))
-    x = inputs
-    for i, filters in enumerate([16, 32, 64, 64]):
-        x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"conv{i + 1}")(x)
-        x = keras.layers.MaxPooling2D(4, padding="same")(x)
-    x = keras.layers.Dropout(0.5)(keras.layers.Flatten()(x))
-    x = keras.layers.Dense(48, activation="relu")(x)
-    model = keras.Model(inputs, keras.layers.Dense(len(data.labels), activation="softmax")(x))
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model = compile_classifier(lil_data(data.settings.shape, len(data.labels)), learning_rate=1e-3)  # notebook 02's
     start = time.perf_counter()
-    model.fit(pipeline.make_tf_dataset(data, "train", batch_size=32, seed=args.seed),
-              validation_data=pipeline.make_tf_dataset(data, "val", batch_size=32, shuffle=False),
-              epochs=args.epochs, verbose=2,
-              callbacks=[keras.callbacks.EarlyStopping(patience=4, restore_best_weights=True)])
+    fit_classifier(model, pipeline.make_tf_dataset(data, "train", batch_size=32, seed=args.seed),
+                   pipeline.make_tf_dataset(data, "val", batch_size=32, shuffle=False), epochs=args.epochs, patience=4)
     seconds = time.perf_counter() - start
     _, cnn = model.evaluate(pipeline.make_tf_dataset(data, "test", batch_size=32, shuffle=False), verbose=0)
     soft = baseline.song_split_accuracy(data)

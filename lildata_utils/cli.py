@@ -317,11 +317,8 @@ def _cmd_results(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``lildata`` command."""
-    parser = argparse.ArgumentParser(prog="lildata", description="Deep learning on music audio: the Lil Data course.")
-    sub = parser.add_subparsers(dest="command", required=True)
-
+def _add_data_commands(sub) -> None:
+    """The commands of the built-in music and datasets: synth, prepare, info, invert."""
     p = sub.add_parser("synth", help="make the built-in dataset of electronic music")
     p.add_argument("out_dir", type=Path)
     p.add_argument("--genres", help="comma-separated genres (default: all 8)")
@@ -355,6 +352,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out_wav", type=Path)
     p.set_defaults(func=_cmd_invert)
 
+
+def _add_classifiers_commands(sub) -> None:
+    """The commands of the classifiers: train, evaluate, predict."""
     p = sub.add_parser("train", help="train a genre classifier (Lil Data, softmax baseline or ResNet50)")
     p.add_argument("data_dir", type=Path)
     p.add_argument("run_dir", type=Path)
@@ -388,6 +388,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_predict)
 
+
+def _add_transfer_commands(sub) -> None:
+    """The commands of genre transfer: transfer."""
     p = sub.add_parser("transfer", help="neural genre transfer: the content of one clip in the style of another")
     p.add_argument("--content", required=True, help="an audio file, or a clip number with --data")
     p.add_argument("--style", required=True, help="an audio file, or a clip number with --data")
@@ -406,6 +409,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out_dir", type=Path)
     p.set_defaults(func=_cmd_transfer)
 
+
+def _add_generation_commands(sub) -> None:
+    """The commands of the generators: train-generator, generate."""
     p = sub.add_parser("train-generator", help="train an LSTM that generates spectrograms of one genre")
     p.add_argument("data_dir", type=Path)
     p.add_argument("run_dir", type=Path)
@@ -428,6 +434,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out_dir", type=Path)
     p.set_defaults(func=_cmd_generate)
 
+
+def _add_runs_commands(sub) -> None:
+    """The commands of finished runs: results, pack, unpack."""
     p = sub.add_parser("results", help="Markdown tables of every finished run in a runs folder")
     p.add_argument("runs_dir", type=Path, help="e.g. runs/classroom")
     p.set_defaults(func=_cmd_results)
@@ -442,6 +451,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dest", type=Path, help="the folder to unpack into (e.g. runs/classroom)")
     p.add_argument("--sha256", help="the SHA-256 that `lildata pack` printed; checked before anything is unpacked")
     p.set_defaults(func=_cmd_unpack)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``lildata`` command."""
+    parser = argparse.ArgumentParser(prog="lildata", description="Deep learning on music audio: the Lil Data course.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_data_commands, _add_classifiers_commands, _add_transfer_commands, _add_generation_commands,
+                _add_runs_commands):
+        add(sub)
     return parser
 
 
@@ -481,6 +499,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     debug = os.environ.get("LILDATA_DEBUG") == "1"
     try:
+        if args.command in ("train", "evaluate", "predict", "transfer", "train-generator", "generate"):
+            from .course import import_tensorflow
+
+            import_tensorflow()  # without its start-up lines
         code = args.func(args)
     except KeyboardInterrupt:
         print("lildata: interrupted; run the same command again to continue", file=sys.stderr)

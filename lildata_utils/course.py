@@ -21,7 +21,7 @@ from typing import Any
 from . import config, dataset, synth
 from .errors import RunError
 
-__all__ = ["Storage", "check_accelerator", "dataset_dirs", "ensure_dataset", "ensure_run", "local_copy",
+__all__ = ["Storage", "check_accelerator", "import_tensorflow", "dataset_dirs", "ensure_dataset", "ensure_run", "local_copy",
            "runs_dir", "storage", "use_packed"]
 
 DRIVE_MOUNT = "/content/drive"
@@ -35,6 +35,43 @@ def _on_tpu_runtime() -> bool:
     return bool(os.environ.get("COLAB_TPU_ADDR") or os.environ.get("TPU_NAME") or Path("/dev/accel0").exists())
 
 
+def import_tensorflow():
+    """Import TensorFlow without its start-up lines on the terminal or in the notebook.
+
+    TensorFlow writes a few lines to the process's standard error while it
+    starts (oneDNN, CPU instructions), before any Python setting can silence
+    them. They go to a scratch file during the first import instead, and are
+    shown only if the import fails.
+
+    Raises:
+        ImportError: TensorFlow is not installed (or fails to start; its lines are then shown).
+
+    Notebook: notebooks/02_classifier.ipynb
+    """
+    import tempfile
+
+    if "tensorflow" in sys.modules and sys.modules["tensorflow"] is not None:
+        return sys.modules["tensorflow"]
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            import tensorflow as tf
+
+            tf.constant(0.0) + 1.0  # the first operation prints the last start-up line
+        except ImportError:
+            os.dup2(saved, 2)
+            sink.seek(0)
+            sys.stderr.write(sink.read().decode("utf-8", "replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+    return tf
+
+
 def check_accelerator() -> str:
     """Say which accelerator there is, and what to do when there is none or TensorFlow is missing.
 
@@ -46,7 +83,7 @@ def check_accelerator() -> str:
     Notebook: notebooks/01_data_prep.ipynb
     """
     try:
-        import tensorflow as tf
+        tf = import_tensorflow()
     except ImportError:
         where = "a Colab TPU runtime comes without it; " if _on_tpu_runtime() else ""
         print(f"TensorFlow is not installed ({where}notebook 01 needs none). For notebooks 02-06 choose "

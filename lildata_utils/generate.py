@@ -195,8 +195,10 @@ def train_generator(data_dir: str | Path, run_dir: str | Path, settings: Generat
         x, y = train[:, :-1], quantise(train[:, 1:], settings.levels)
         validation = (held_out[:, :-1], quantise(held_out[:, 1:], settings.levels))
     start = time.perf_counter()
+    quiet = verbose and settings.epochs > 30  # a long run prints one line in ten epochs, not one per epoch
     fit = model.fit(x, y, validation_data=None if settings.overfit else validation, epochs=settings.epochs,
-                    batch_size=settings.batch_size, verbose=verbose, shuffle=True)
+                    batch_size=settings.batch_size, verbose=0 if quiet else verbose, shuffle=True,
+                    callbacks=[_every_nth_epoch(max(1, settings.epochs // 10), settings.epochs)] if quiet else [])
     seconds = time.perf_counter() - start
     run_dir.mkdir(parents=True, exist_ok=True)
     save_keras(model, run_dir / "model.keras")
@@ -215,6 +217,17 @@ def train_generator(data_dir: str | Path, run_dir: str | Path, settings: Generat
                "n_train": int(len(train)), "epochs": settings.epochs, "seconds": round(seconds, 1)}
     write_json(run_dir / "metrics.json", metrics)
     return metrics
+
+
+def _every_nth_epoch(every: int, epochs: int):
+    """A callback that prints one line every ``every`` epochs (and the last)."""
+    import keras
+
+    def report(epoch, logs):
+        if (epoch + 1) % every == 0 or epoch + 1 == epochs:
+            print(f"epoch {epoch + 1}/{epochs}: " + ", ".join(f"{k} {v:.4f}" for k, v in (logs or {}).items()))
+
+    return keras.callbacks.LambdaCallback(on_epoch_end=report)
 
 
 def load_generator(run_dir: str | Path) -> tuple[Generator, dict[str, Any]]:

@@ -294,15 +294,10 @@ class ListeningLab(StageSounds):
         return build_widget(self)
 
 
-def build_widget(lab: "ListeningLab"):
-    """The listening lab as core ipywidgets: a clip chooser over three tabs (every stage, blind A/B, live transfer).
-
-    Notebook: notebooks/06_listening.ipynb
-    """
+def _chooser(lab: "ListeningLab"):
+    """Genre, song and clip drop-downs, and the "every stage" tab that shows the chosen clip."""
     import ipywidgets as w
-    from IPython.display import HTML, display
 
-    
     genre = w.Dropdown(options=lab.data.labels, description="genre")
     song = w.Dropdown(description="song", layout=w.Layout(width="420px"))
     clip = w.Dropdown(description="clip")
@@ -329,8 +324,14 @@ def build_widget(lab: "ListeningLab"):
     clip.observe(show_stages, "value")  # after the first fill: nothing is computed until you choose
     with stages:
         print("choose a genre, a song and a clip")
+    return w.HBox([genre, song, clip]), clip, w.VBox([stages])
 
-    # blind A/B
+
+def _ab_tab(lab: "ListeningLab", clip):
+    """The "blind A/B" tab: two sounds of the chosen clip in random order, an answer button each."""
+    import ipywidgets as w
+    from IPython.display import HTML, display
+
     pairs = {"original / control": ("original", "Griffin-Lim control"),
              "control / transfer": ("Griffin-Lim control", f"transfer towards {lab.style_genre}")}
     pair = w.Dropdown(options=list(pairs), description="compare")
@@ -355,15 +356,21 @@ def build_widget(lab: "ListeningLab"):
             summary_out.clear_output(wait=True)
             with summary_out:
                 print(f"kept in {lab.answers_csv}")
-                for compared, counts in lab.summary().items():
-                    print(f"{compared}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+                for compared, score in lab.sheet.score().items():
+                    counts = ", ".join(f"{k} {v}" for k, v in score["counts"].items())
+                    print(f"{compared}: {counts} (p = {score['p_value']:.3f})")
         return handler
 
     new.on_click(new_pair)
     pick_a.on_click(choose("A"))
     pick_b.on_click(choose("B"))
+    return w.VBox([w.HBox([pair, new]), ab_out, w.HBox([pick_a, pick_b]), summary_out])
 
-    # live transfer
+
+def _live_tab(lab: "ListeningLab", clip):
+    """The "live transfer" tab: alpha, beta and iterations sliders and a button that runs a short transfer."""
+    import ipywidgets as w
+
     alpha = w.FloatLogSlider(value=50, base=10, min=-2, max=4, description="alpha")
     beta = w.FloatLogSlider(value=500, base=10, min=0, max=5, description="beta")
     steps = w.IntSlider(value=lab.transfer_iterations, min=1, max=300, description="iterations")
@@ -379,9 +386,18 @@ def build_widget(lab: "ListeningLab"):
             lab.show({f"alpha {alpha.value:g}, beta {beta.value:g}, {steps.value} steps": (stored, audio)})
 
     run.on_click(run_transfer)
-    tabs = w.Tab(children=[w.VBox([stages]),
-                           w.VBox([w.HBox([pair, new]), ab_out, w.HBox([pick_a, pick_b]), summary_out]),
-                           w.VBox([alpha, beta, steps, run, live])])
+    return w.VBox([alpha, beta, steps, run, live])
+
+
+def build_widget(lab: "ListeningLab"):
+    """The listening lab as core ipywidgets: a clip chooser over three tabs (every stage, blind A/B, live transfer).
+
+    Notebook: notebooks/06_listening.ipynb
+    """
+    import ipywidgets as w
+
+    choose, clip, stages = _chooser(lab)
+    tabs = w.Tab(children=[stages, _ab_tab(lab, clip), _live_tab(lab, clip)])
     for i, title in enumerate(("every stage", "blind A/B", "live transfer")):
         tabs.set_title(i, title)
-    return w.VBox([w.HBox([genre, song, clip]), tabs])
+    return w.VBox([choose, tabs])

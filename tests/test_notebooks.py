@@ -39,6 +39,12 @@ def test_notebook_runs_top_to_bottom_at_the_tiny_preset(path, tmp_path):
     data = [o.get("data", {}) for o in outputs]
     assert any("image/png" in d for d in data), "no spectrogram was shown"
     assert any("<audio" in "".join(d.get("text/html", "")) for d in data), "no audio player was shown"
+    printed = ["".join(o.get("text", "")) for o in outputs if o.get("output_type") == "stream"]
+    for line in ("oneDNN", "cpu_feature_guard", "absl::InitializeLog", "Traceback"):
+        assert not any(line in text for text in printed), f"{line!r} printed in {path.name}"
+    assert not any("".join(d.get("text/plain", "")).startswith(("(<Figure", "<Figure size")) for d in data
+                   if "image/png" not in d), "a bare figure repr"
+    assert max((len(text.splitlines()) for text in printed), default=0) < 120, "a long log in one cell"
 
 
 def test_badges_clone_addresses_and_next_links_cannot_drift():
