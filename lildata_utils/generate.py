@@ -195,10 +195,11 @@ def train_generator(data_dir: str | Path, run_dir: str | Path, settings: Generat
         x, y = train[:, :-1], quantise(train[:, 1:], settings.levels)
         validation = (held_out[:, :-1], quantise(held_out[:, 1:], settings.levels))
     start = time.perf_counter()
-    quiet = verbose and settings.epochs > 30  # a long run prints one line in ten epochs, not one per epoch
+    # one line per epoch, or one in ten epochs for a long run
+    every = max(1, settings.epochs // 10) if settings.epochs > 30 else 1
     fit = model.fit(x, y, validation_data=None if settings.overfit else validation, epochs=settings.epochs,
-                    batch_size=settings.batch_size, verbose=0 if quiet else verbose, shuffle=True,
-                    callbacks=[_every_nth_epoch(max(1, settings.epochs // 10), settings.epochs)] if quiet else [])
+                    batch_size=settings.batch_size, verbose=0 if verbose == 2 else verbose, shuffle=True,
+                    callbacks=[_every_nth_epoch(every, settings.epochs)] if verbose == 2 else [])
     seconds = time.perf_counter() - start
     run_dir.mkdir(parents=True, exist_ok=True)
     save_keras(model, run_dir / "model.keras")

@@ -28,8 +28,8 @@ def _e(value: Any) -> str:
 
 
 def _md(value: Any) -> str:
-    """A table cell for Markdown: HTML escaped (Markdown passes HTML through) and no ``|``."""
-    return html.escape(str(value), quote=True).replace("|", "&#124;").replace("\n", " ")
+    """A table cell for Markdown: ``<``, ``>`` and ``&`` escaped (Markdown passes HTML through) and no ``|``."""
+    return html.escape(str(value), quote=False).replace("|", "&#124;").replace("\n", " ")
 
 
 def results_table(rows: dict[str, dict[str, Any]], paper: dict[str, str] | None = None) -> str:

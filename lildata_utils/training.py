@@ -29,7 +29,7 @@ from .dataset import SPLITS, PreparedDataset
 from .errors import LildataError, ModelError, RunError
 from .files import FolderLock, clean_stale_temporaries, load_keras, read_json, save_figure, save_keras, write_json
 
-__all__ = ["judge_clips", "PAPER_FOUR_GENRES", "RUN_KIND", "STRATEGIES", "TRAIN_PRESETS", "check_settings", "finished",
+__all__ = ["epoch_lines", "judge_clips", "PAPER_FOUR_GENRES", "RUN_KIND", "STRATEGIES", "TRAIN_PRESETS", "check_settings", "finished",
            "open_run_folder", "save_run", "TrainSettings", "clip_predictions", "evaluate", "get_strategy", "load_run", "most_confused",
            "predict_file", "predict_stored", "split_clips", "train", "train_preset"]
 
@@ -247,6 +247,22 @@ def _build(settings: TrainSettings, data: PreparedDataset, labels: list[str], tr
     return compile_classifier(model, settings.rate)
 
 
+def epoch_lines():
+    """A Keras callback that prints one line per epoch (use it with ``verbose=0``).
+
+    Notebook: notebooks/02_classifier.ipynb
+    """
+    import keras
+
+    def line(epoch, logs):
+        params = getattr(callback, "params", None) or {}
+        shown = ", ".join(f"{k} {v:.3f}" for k, v in (logs or {}).items() if "loss" in k or "accuracy" in k)
+        print(f"epoch {epoch + 1}/{params.get('epochs', '?')}: {shown}", flush=True)
+
+    callback = keras.callbacks.LambdaCallback(on_epoch_end=line)
+    return callback
+
+
 def _callbacks(run_dir: Path, settings: TrainSettings, best_so_far: float):
     import keras
 
@@ -363,9 +379,11 @@ def _train(data: PreparedDataset, run_dir: Path, settings: TrainSettings, old: d
     history = _read_history(run_dir) if old is not None else {}
     best = min(history.get("val_loss", [np.inf]))
     start = time.perf_counter()
+    lines = [epoch_lines()] if verbose == 2 else []  # one line per epoch, not Keras' two
     fit_classifier(model, stream("train", True), stream("val", False), epochs=settings.epochs,
-                   patience=settings.patience, callbacks=_callbacks(run_dir, settings, best) + list(callbacks or []),
-                   verbose=verbose)
+                   patience=settings.patience,
+                   callbacks=_callbacks(run_dir, settings, best) + lines + list(callbacks or []),
+                   verbose=0 if verbose == 2 else verbose)
     seconds = time.perf_counter() - start
     best_model = load_keras(run_dir / "model.keras") if (run_dir / "model.keras").exists() else model
     metrics = save_run(run_dir, best_model, _read_history(run_dir), data, settings, seconds=seconds, config=config,

@@ -11,6 +11,7 @@ table is checked too.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import sys
@@ -84,6 +85,11 @@ def fixed(name: str, notebook: dict) -> dict:
     if not setup:
         raise SystemExit(f"{name}: no set-up cell (one that sets IS_COLAB)")
     setup[0]["source"] = setup_cell()
+    seen = set()
+    for index, cell in enumerate(cells):  # nbformat 4.5: every cell has a unique id
+        if not cell.get("id") or cell["id"] in seen:
+            cell["id"] = hashlib.sha1(f"{name}:{index}:{source(cell)}".encode()).hexdigest()[:8]
+        seen.add(cell["id"])
     last = [c for c in cells if c["cell_type"] == "markdown" and "**Next:**" in source(c)]
     if not last:
         raise SystemExit(f"{name}: no markdown cell with a **Next:** link")
