@@ -370,8 +370,13 @@ def measure(generator: Generator, clips: np.ndarray, settings, n_clips: int = 8,
         the clip's seed frames against the clip's true continuation),
         ``variance_ratio`` (per-bin variance over time of generated frames over
         that of real frames: about 1 is good, much below 1 is over-smoothed),
-        ``log_spectral_distance_db`` (generated clip to its real clip), and with
-        a ``judge`` the mean probability of ``label``.
+        ``log_spectral_distance_db`` (generated clip to its real clip),
+        ``modulation_distance`` and ``modulation_floor`` (how the bands' envelopes
+        move, generated against real, and real against real: see
+        :mod:`~lildata_utils.measures`), ``tempo_in_range`` and ``beat_strength``
+        (the beat tracker on the generated audio, for a genre with a tempo
+        range), and with a ``judge`` the mean probability of ``label`` and the
+        Fréchet distance of the judge's embeddings with its real-against-real floor.
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """
@@ -403,6 +408,8 @@ def measure(generator: Generator, clips: np.ndarray, settings, n_clips: int = 8,
         "log_spectral_distance_db": float(np.mean(distance)),
         "n_clips": int(len(chosen)),
     }
+    metrics.update(_music_measures(generated, real, np.swapaxes(clips, 1, 2), settings,
+                                   label or generator.settings.label, judge))
     label = label or generator.settings.label
     if judge is not None and label in judge[1]["labels"]:
         from .training import judge_clips
@@ -410,6 +417,36 @@ def measure(generator: Generator, clips: np.ndarray, settings, n_clips: int = 8,
         metrics["judge_probability"] = float(np.mean(judge_clips(judge, generated, label)["probability"]))
         metrics["judged_label"] = label
     return metrics
+
+
+def _music_measures(generated: np.ndarray, real: np.ndarray, all_real: np.ndarray, settings, label: str,
+                    judge=None) -> dict[str, Any]:
+    """The measures that noise and frozen frames fail (see :mod:`~lildata_utils.measures`)."""
+    from . import measures
+    from .spectrogram import stored_to_audio
+    from .synth import TEMPO_RANGES
+
+    half = len(all_real) // 2
+    out: dict[str, Any] = {"modulation_distance": measures.modulation_distance(generated, real, settings)}
+    if half >= 1:
+        out["modulation_floor"] = measures.modulation_distance(all_real[:half], all_real[half:2 * half], settings)
+    low, high = TEMPO_RANGES.get(label, (0, 0))
+    if high:
+        heard = [stored_to_audio(np.clip(g, 0, 1), settings, n_iter=16) if g.shape[-1] == settings.n_frames
+                 else None for g in generated]
+        bpms = [measures.tempo(a, settings.sample_rate) for a in heard if a is not None]
+        if bpms:
+            out["tempo_in_range"] = float(np.mean([measures.in_tempo_range(b, low, high) for b in bpms]))
+            out["beat_strength"] = float(np.mean([measures.beat_strength(a, settings.sample_rate, b)
+                                                  for a, b in zip([a for a in heard if a is not None], bpms)]))
+    if judge is not None and len(generated) >= 2 and half >= 2:
+        model = judge[0]
+        embed = lambda clips: measures.embeddings(model, clips)  # noqa: E731
+        full = [g for g in generated if g.shape[-1] == settings.n_frames]
+        if len(full) >= 2:
+            out["frechet_distance"] = measures.frechet_distance(embed(np.stack(full)), embed(all_real))
+            out["frechet_floor"] = measures.frechet_distance(embed(all_real[:half]), embed(all_real[half:2 * half]))
+    return out
 
 
 def generate_sound(run_dir: str | Path, out_dir: str | Path | None = None, seconds: float | None = None,
@@ -519,6 +556,6 @@ def ensure_generator(data_dir: str | Path, run_dir: str | Path, settings: Genera
         if settings.overfit:
             reference = reference[: settings.overfit]
         judged = measure(generator, reference, settings_from_dict(config["data_settings"]), judge=judge)
-        metrics.update({k: v for k, v in judged.items() if k.startswith("judge")})
+        metrics.update({k: v for k, v in judged.items() if k.startswith(("judge", "frechet"))})
         write_json(run_dir / "metrics.json", metrics)
     return metrics

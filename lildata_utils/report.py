@@ -127,17 +127,24 @@ def outcome_table(outcomes: dict[str, dict[str, Any]]) -> str:
 
 
 def metrics_table(runs: dict[str, dict[str, Any]]) -> str:
-    """A Markdown table of generator measures, one row per run.
+    """A Markdown table of generator measures, one row per run (``-`` where a measure was not made).
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """
+    def cell(m: dict, key: str, form: str) -> str:
+        return format(m[key], form) if m.get(key) is not None else "-"
+
     rows = ["| generator | measured on | frame error, teacher forcing (dB) | frame error, free-running (dB) | "
-            "variance ratio | log-spectral distance (dB) | judged P(genre) |",
-            "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+            "variance ratio | log-spectral distance (dB) | modulation distance (real-real) | tempo in range | "
+            "beat strength | Fréchet distance (real-real) | judged P(genre) |",
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name, m in runs.items():
-        judged = f"{m['judge_probability']:.2f}" if "judge_probability" in m else "-"
-        rows.append(f"| {_md(name)} | {_md(m['measured_on'])} | {m['frame_error_teacher_db']:.1f} | {m['frame_error_free_db']:.1f} | "
-                    f"{m['variance_ratio']:.3f} | {m['log_spectral_distance_db']:.1f} | {judged} |")
+        modulation = f"{cell(m, 'modulation_distance', '.2f')} ({cell(m, 'modulation_floor', '.2f')})"
+        frechet = f"{cell(m, 'frechet_distance', '.3g')} ({cell(m, 'frechet_floor', '.3g')})"
+        rows.append(f"| {_md(name)} | {_md(m['measured_on'])} | {m['frame_error_teacher_db']:.1f} | "
+                    f"{m['frame_error_free_db']:.1f} | {m['variance_ratio']:.3f} | {m['log_spectral_distance_db']:.1f} | "
+                    f"{modulation} | {cell(m, 'tempo_in_range', '.0%')} | {cell(m, 'beat_strength', '.2f')} | "
+                    f"{frechet} | {cell(m, 'judge_probability', '.2f')} |")
     return "\n".join(rows)
 
 

@@ -49,8 +49,11 @@ def test_runs_write_their_files_and_measures(runs):
     for model, (run, metrics) in runs.items():
         for name in ("model.keras", "config.json", "history.json", "metrics.json"):
             assert (run / name).stat().st_size > 0, (model, name)
-        for key in ("frame_error_teacher_db", "frame_error_free_db", "variance_ratio", "log_spectral_distance_db"):
+        for key in ("frame_error_teacher_db", "frame_error_free_db", "variance_ratio", "log_spectral_distance_db",
+                    "modulation_distance", "modulation_floor", "tempo_in_range"):
             assert np.isfinite(metrics[key]) and metrics[key] >= 0, (model, key)
+        assert 0 <= metrics["modulation_distance"] <= 2 and 0 <= metrics["tempo_in_range"] <= 1
+        assert -1 <= metrics["beat_strength"] <= 1  # an autocorrelation over its value at lag 0
         history = json.loads((run / "history.json").read_text())
         assert history["loss"][-1] < history["loss"][0], model
 
