@@ -21,7 +21,6 @@ Notebook: notebooks/05_lstm_generation.ipynb
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -513,7 +512,6 @@ def generate_sound(run_dir: str | Path, out_dir: str | Path | None = None, secon
 
 
 def _write_sound(out_dir: Path, result: dict, settings, frames: np.ndarray, generator_settings) -> None:
-    import matplotlib.pyplot as plt
 
     from .audio import write_wav
     from .plots import plot_spectrograms

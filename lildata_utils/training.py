@@ -15,7 +15,6 @@ Notebook: notebooks/02_classifier.ipynb
 from __future__ import annotations
 
 import csv
-import json
 import os
 import shutil
 import time

@@ -383,7 +383,6 @@ def finish_transfer(content: SoundClip, style: SoundClip, generated: np.ndarray,
 
 
 def _write_outputs(out_dir, settings, content, style, control, result, heard, outcome) -> None:
-    import json
     from pathlib import Path
 
     import matplotlib.pyplot as plt
