@@ -512,7 +512,6 @@ def generate_sound(run_dir: str | Path, out_dir: str | Path | None = None, secon
 
 
 def _write_sound(out_dir: Path, result: dict, settings, frames: np.ndarray, generator_settings) -> None:
-
     from .audio import write_wav
     from .plots import plot_spectrograms
     from .spectrogram import stored_to_audio
