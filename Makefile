@@ -10,7 +10,7 @@ PRESET ?= classroom
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install demo test test-colab lessons bench clean strip-notebooks browser
+.PHONY: install demo test test-colab lessons bench clean strip-notebooks browser real-music-tiny
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,15 @@ browser:
 	  ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends chromium > /dev/null) \
 	  || echo "chromium could not be installed: the browser test will be skipped"; }
 
-test: $(STAMP) browser
+# The tiny real set (two small packages of game music from Debian's registry, cached in ~/.cache/lildata) for the
+# test of the pipeline on recorded music; that test is skipped where apt-get cannot fetch them.
+real-music-tiny: $(STAMP)
+	@$(BIN)/python -m lildata_utils real-music --recipe tiny --quiet > /dev/null 2>&1 || \
+	  { command -v apt-get > /dev/null 2>&1 && $(SUDO) apt-get update -qq && \
+	    $(BIN)/python -m lildata_utils real-music --recipe tiny --quiet; } || \
+	  echo "the tiny real set could not be made: the test on recorded music will be skipped"
+
+test: $(STAMP) browser real-music-tiny
 	$(BIN)/python scripts/notebook_links.py --check
 	$(BIN)/python scripts/export_lessons.py --check
 	$(BIN)/python -m pytest -q

@@ -352,6 +352,22 @@ def _add_data_commands(sub) -> None:
     p.add_argument("out_wav", type=Path)
     p.set_defaults(func=_cmd_invert)
 
+    p = sub.add_parser("real-music", help="make a set of recorded music from game soundtracks in Debian's packages")
+    p.add_argument("out_dir", nargs="?", type=Path, help="default: ~/.cache/lildata/real_music (real_music_tiny for --recipe tiny)")
+    p.add_argument("--recipe", choices=["full", "tiny"], default="full",
+                   help="full: 5 soundtracks, 107 songs of 60 s (about 600 MB of packages); tiny: for tests")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=_cmd_real_music)
+
+
+def _cmd_real_music(args: argparse.Namespace) -> int:
+    from .realmusic import make_real_music
+
+    out = make_real_music(args.out_dir, recipe=args.recipe, quiet=args.quiet)
+    print(f"real music in {out}; next: lildata prepare {out} data/prepared/{out.name}_classroom --preset classroom, "
+          f"or RAW_DIR = \"{out}\" in a notebook")
+    return 0
+
 
 def _add_classifiers_commands(sub) -> None:
     """The commands of the classifiers: train, evaluate, predict."""
@@ -371,7 +387,8 @@ def _add_classifiers_commands(sub) -> None:
     p.add_argument("--resnet-weights", help="auto, imagenet, none or a weights file (ResNet50)")
     p.add_argument("--image-size", type=int, help="ResNet50 input side in pixels (0: the spectrogram's)")
     p.add_argument("--paper-setup", action="store_true",
-                   help="ResNet50 as the paper set it up: random weights, no augmentation, no dropout")
+                   help="the paper's set-up: Lil Data without its per-frequency standardisation; ResNet50 with "
+                        "random weights, no augmentation, no dropout")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_cmd_train)
 

@@ -242,9 +242,10 @@ def ensure_dataset(preset: str, data_root: str | Path = "../data", raw_dir: str 
     return dataset.PreparedDataset(prepared)
 
 
-def runs_dir(runs_root: str | Path, preset: str) -> Path:
-    """The folder of a preset's runs: ``RUNS_ROOT/<preset>``."""
-    return Path(runs_root) / preset
+def runs_dir(runs_root: str | Path, preset: str, raw_dir: str | Path | None = None) -> Path:
+    """The folder of a preset's runs: ``RUNS_ROOT/<preset>``, or ``RUNS_ROOT/<folder name>_<preset>`` for
+    the runs on your own music (``raw_dir``), so that runs on two datasets never meet."""
+    return Path(runs_root) / (preset if raw_dir is None else f"{Path(raw_dir).name}_{preset}")
 
 
 def ensure_run(data: dataset.PreparedDataset | str | Path, run_dir: str | Path, settings,
@@ -261,7 +262,7 @@ def ensure_run(data: dataset.PreparedDataset | str | Path, run_dir: str | Path, 
     """
     from dataclasses import asdict, fields, replace
 
-    from .training import TrainSettings, open_run_folder, train
+    from .training import TrainSettings, open_run_folder, settings_of_run, train
 
     run_dir = Path(run_dir)
     data = data if isinstance(data, dataset.PreparedDataset) else dataset.PreparedDataset(data)
@@ -269,7 +270,7 @@ def ensure_run(data: dataset.PreparedDataset | str | Path, run_dir: str | Path, 
     old = open_run_folder(run_dir)
     if old is not None:
         known = {f.name for f in fields(TrainSettings)} - {"labels"}
-        before = TrainSettings(**{k: v for k, v in old["training"].items() if k in known})
+        before = TrainSettings(**{k: v for k, v in settings_of_run(old).items() if k in known})
         same_data = old.get("data_fingerprint") == data.fingerprint() if old.get("data_fingerprint") else \
             old.get("data_dir") == str(Path(data_path).resolve())
         same = json.loads(json.dumps(asdict(replace(before, labels=None)))) == \

@@ -113,6 +113,15 @@ def _chunk_vs_song(answer, gap: float | None = None, **_) -> tuple[bool, str]:
         False, f"clips of one song sound alike, and the chunk split puts them on both sides. {said}")
 
 
+def _standardise_leak(answer, **_) -> tuple[bool, str]:
+    """02.4: why the standardiser's statistics come from the training clips only."""
+    if answer not in ("leak", "slow"):
+        return False, "answer 'leak' or 'slow'"
+    if answer == "leak":
+        return True, "right: the test clips would shape the model, and its test score would no longer be honest"
+    return False, "the cost is the same; what changes is that the test clips would shape the model"
+
+
 def _bn_steps(answer, momentum: float = 0.99, **_) -> tuple[bool, str]:
     """03.1: steps until a running mean keeps less than 5% of its start: momentum ** n < 0.05."""
     expected = math.ceil(math.log(0.05) / math.log(momentum))
@@ -206,7 +215,7 @@ def _fewest_answers(answer, **_) -> tuple[bool, str]:
 
 CHECKS: dict[str, Callable[..., tuple[bool, str]]] = {
     "01.1": _shape, "01.2": _half_sine_db, "01.3": _plain_griffin_lim,
-    "02.1": _conv1_weights, "02.2": _song_from_clips, "02.3": _chunk_vs_song,
+    "02.1": _conv1_weights, "02.2": _song_from_clips, "02.3": _chunk_vs_song, "02.4": _standardise_leak,
     "03.1": _bn_steps, "03.2": _weights_ratio,
     "04.1": _gram_function, "04.2": _shift_style,
     "05.1": _temperature, "05.2": _paper_deterministic,

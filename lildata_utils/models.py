@@ -55,7 +55,8 @@ RESNET_SETUPS = _resnet.RESNET_SETUPS
 
 
 def lil_data(input_shape: tuple[int, int], n_labels: int, filters: tuple[int, ...] = LIL_DATA_FILTERS,
-             dropout: float = 0.5, dense_units: int = 48, augment: bool = False) -> keras.Model:
+             dropout: float = 0.5, dense_units: int = 48, augment: bool = False,
+             standardise: tuple[np.ndarray, np.ndarray] | None = None, spectrum: bool = False) -> keras.Model:
     """The paper's Lil Data CNN, as notebook 02 writes it.
 
     Args:
@@ -65,14 +66,21 @@ def lil_data(input_shape: tuple[int, int], n_labels: int, filters: tuple[int, ..
         dropout: Dropout before the dense layer (the paper: 0.5).
         dense_units: Units of the hidden dense layer (the paper: 48).
         augment: Add :class:`SpecAugment` in front (off in the paper).
+        standardise: ``(mean, variance)`` of each frequency bin over the training clips: a
+            ``Normalization`` layer in front makes every bin zero-mean, unit-variance (off in the paper).
+        spectrum: Give the dense layer the clip's average spectrum beside the convolutions' features.
 
     Returns:
         An uncompiled Keras model named ``lil_data``.
 
     Notebook: notebooks/02_classifier.ipynb
     """
-    return _classifier.lil_data(input_shape, n_labels, filters=tuple(filters), dropout=dropout,
-                                dense_units=dense_units, augment=SpecAugment(name="augment") if augment else None)
+    front = [_classifier.standardiser(*standardise)] if standardise is not None else []
+    if augment:
+        front.append(SpecAugment(name="augment"))
+    return _classifier.lil_data(input_shape, n_labels, filters=tuple(filters), dropout=dropout, dense_units=dense_units,
+                                spectrum=spectrum,
+                                front=front[0] if len(front) == 1 else keras.Sequential(front, name="front") if front else None)
 
 
 def softmax_baseline(input_shape: tuple[int, int], n_labels: int, mean: np.ndarray | None = None,

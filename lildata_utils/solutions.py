@@ -33,6 +33,7 @@ SOLUTIONS: dict[str, Any] = {
     "02.1": Derived(lambda c: int(c["model"].get_layer("conv1").count_params())),  # 3*3*1*16 + 16 = 160
     "02.2": 1,
     "02.3": "higher",
+    "02.4": "leak",
     "03.1": math.ceil(math.log(0.05) / math.log(0.99)),  # 299 steps (with momentum 0.9: 29)
     "03.2": Derived(lambda c: c["resnet_params"] / c["lildata_params"]),
     "04.1": _gram,

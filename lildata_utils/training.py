@@ -29,7 +29,7 @@ from .errors import LildataError, ModelError, RunError
 from .files import FolderLock, clean_stale_temporaries, load_keras, read_json, save_figure, save_keras, write_json
 
 __all__ = ["epoch_lines", "judge_clips", "PAPER_FOUR_GENRES", "RUN_KIND", "STRATEGIES", "TRAIN_PRESETS", "check_settings", "finished",
-           "open_run_folder", "save_run", "TrainSettings", "clip_predictions", "evaluate", "get_strategy", "load_run", "most_confused",
+           "open_run_folder", "save_run", "settings_of_run", "build_classifier", "fit_stored", "TrainSettings", "clip_predictions", "evaluate", "get_strategy", "load_run", "most_confused",
            "predict_file", "predict_stored", "split_clips", "train", "train_preset"]
 
 STRATEGIES = ("auto", "default", "mirrored", "tpu", "multiworker")
@@ -38,7 +38,9 @@ RUN_KIND = "lildata-classifier-run"
 PAPER_FOUR_GENRES = ("trap", "lofi", "hardstyle", "house")
 """The 4-genre task (the paper does not name its 4; see :mod:`~lildata_utils.models`)."""
 
-_DEFAULT_RATE = {"lildata": 1e-3, "softmax": 1e-2, "resnet50": 1e-3}
+_DEFAULT_RATE = {"lildata": 3e-4, "softmax": 1e-2, "resnet50": 1e-3}
+PAPER_EPOCHS, PAPER_PATIENCE, PAPER_RATE = 20, 4, 1e-3
+"""The paper's Lil Data: 20 epochs at Adam's default rate (and our early stopping, patience 4)."""
 
 
 @dataclass(frozen=True)
@@ -53,26 +55,35 @@ class TrainSettings:
         split_by: ``song`` (the honest split of the prepared dataset) or
             ``chunk`` (clips shuffled at random: the leaky split, for the lesson).
         seed: Seed of weights, shuffling and the chunk split.
-        learning_rate: Adam's rate (``None``: 1e-3, or 1e-2 for the softmax).
+        learning_rate: Adam's rate (``None``: 3e-4 for Lil Data's recipe, 1e-3 for the
+            paper's set-up and ResNet50, 1e-2 for the softmax).
         patience: Epochs without a better validation loss before stopping.
         strategy: One of :data:`STRATEGIES`.
         augment: SpecAugment in front of the network (ResNet50 always has it).
+        standardise: Lil Data standardises each frequency bin over the
+            training clips (notebook 02, section 2b): the course's recipe,
+            which wins on recorded music. Off with ``paper_setup``.
+        spectrum: Lil Data's dense layer also gets the clip's average
+            spectrum (the recipe, as above).
         resnet_weights: ``auto``, ``imagenet``, ``none`` or a weights file.
         image_size: ResNet50's input side in pixels.
-        paper_setup: ResNet50 as the paper had it: random weights, no
-            augmentation, no dropout, Keras' batch-normalisation momentum.
+        paper_setup: The paper's set-up: Lil Data without standardisation or
+            augmentation; ResNet50 with random weights, no augmentation, no
+            dropout, Keras' batch-normalisation momentum.
     """
 
     model: str = "lildata"
     labels: tuple[str, ...] | None = None
-    epochs: int = 20
+    epochs: int = 40
     batch_size: int = 32
     split_by: str = "song"
     seed: int = 0
     learning_rate: float | None = None
-    patience: int = 4
+    patience: int = 8
     strategy: str = "auto"
     augment: bool = False
+    standardise: bool = True
+    spectrum: bool = True
     resnet_weights: str = "auto"
     image_size: int = 224
     paper_setup: bool = False
@@ -80,12 +91,14 @@ class TrainSettings:
     @property
     def rate(self) -> float:
         """The learning rate used."""
-        return self.learning_rate or _DEFAULT_RATE.get(self.model, 1e-3)
+        if self.learning_rate:
+            return self.learning_rate
+        return PAPER_RATE if self.paper_setup and self.model == "lildata" else _DEFAULT_RATE.get(self.model, 1e-3)
 
 
 TRAIN_PRESETS = {
-    "paper": TrainSettings(epochs=20, image_size=224),
-    "classroom": TrainSettings(epochs=20, image_size=112),
+    "paper": TrainSettings(epochs=40, image_size=224),
+    "classroom": TrainSettings(epochs=40, image_size=112),
     "tiny": TrainSettings(epochs=3, batch_size=16, patience=2, image_size=32),
 }
 """Training settings that suit each spectrogram preset (epochs, ResNet50 input size)."""
@@ -94,9 +107,21 @@ TRAIN_PRESETS = {
 def train_preset(preset: str, **changes) -> TrainSettings:
     """The training settings of a preset, with changes.
 
+    With ``paper_setup=True`` and no ``epochs`` or ``patience`` given, the paper's 20 epochs (and a patience
+    of 4) replace the recipe's 40 (and 8) at the paper and classroom presets.
+
     Notebook: notebooks/02_classifier.ipynb
     """
-    return replace(TRAIN_PRESETS[preset], **changes)
+    base = TRAIN_PRESETS[preset]
+    if changes.get("paper_setup") and preset != "tiny":
+        base = replace(base, epochs=PAPER_EPOCHS, patience=PAPER_PATIENCE)
+    return replace(base, **changes)
+
+
+def settings_of_run(config: dict[str, Any]) -> dict[str, Any]:
+    """The training settings in a run's ``config.json``; a run made before Lil Data standardised its input
+    (no ``standardise`` key) did not, so it is not taken for the recipe."""
+    return {"standardise": False, "spectrum": False, **config["training"]}
 
 
 def check_settings(settings: TrainSettings) -> None:
@@ -226,24 +251,49 @@ def get_strategy(name: str = "auto"):
     return tf.distribute.get_strategy()
 
 
-def _build(settings: TrainSettings, data: PreparedDataset, labels: list[str], train_clips: np.ndarray):
+def build_classifier(settings: TrainSettings, shape: tuple[int, int], n_labels: int, train_stored):
+    """A compiled classifier for the settings; ``train_stored``: the training clips (an iterable of
+    stored clips), for the statistics of the softmax's and Lil Data's standardisation."""
     from . import models
-    from .lessons.classifier import compile_classifier
-    from .baseline import average_spectrum
+    from .lessons.classifier import average_spectrum, bin_statistics, compile_classifier
 
-    shape = data.settings.shape
     if settings.model == "softmax":
-        spectra = np.stack([average_spectrum(data.spectrogram(int(c))) for c in train_clips])
-        model = models.softmax_baseline(shape, len(labels), mean=spectra.mean(0), variance=spectra.var(0))
+        spectra = np.stack([average_spectrum(clip) for clip in train_stored])
+        model = models.softmax_baseline(shape, n_labels, mean=spectra.mean(0), variance=spectra.var(0))
     elif settings.model == "resnet50":
         size = None if settings.image_size in (0, None) else (settings.image_size, settings.image_size)
         setup = dict(models.RESNET_SETUPS["paper" if settings.paper_setup else "ours"])
         if not settings.paper_setup:
             setup["weights"] = settings.resnet_weights
-        model = models.resnet50(shape, len(labels), image_size=size, **setup)
+        model = models.resnet50(shape, n_labels, image_size=size, **setup)
+    elif settings.paper_setup:
+        model = models.build_model(settings.model, shape, n_labels)
     else:
-        model = models.build_model(settings.model, shape, len(labels), augment=settings.augment)
+        model = models.build_model(settings.model, shape, n_labels, augment=settings.augment, spectrum=settings.spectrum,
+                                   standardise=bin_statistics(train_stored) if settings.standardise else None)
     return compile_classifier(model, settings.rate)
+
+
+def fit_stored(model, settings: TrainSettings, x, y, x_val, y_val, seed: int = 0, verbose: int = 0):
+    """Train on clips held in memory (``(clips, bins, frames)`` arrays), with the early stopping of
+    the lesson. Returns Keras' history."""
+    import tensorflow as tf
+
+    from .lessons.classifier import fit_classifier
+
+    def stream(a, b, shuffle):
+        dataset = tf.data.Dataset.from_tensor_slices((np.asarray(a, np.float32)[..., None], np.asarray(b, np.int32)))
+        if shuffle:
+            dataset = dataset.shuffle(len(a), seed=seed, reshuffle_each_iteration=True)
+        return dataset.batch(settings.batch_size).prefetch(2)
+
+    return fit_classifier(model, stream(x, y, True), stream(x_val, y_val, False), epochs=settings.epochs,
+                          patience=settings.patience, verbose=verbose)
+
+
+def _build(settings: TrainSettings, data: PreparedDataset, labels: list[str], train_clips: np.ndarray):
+    return build_classifier(settings, data.settings.shape, len(labels),
+                            (data.spectrogram(int(c)) for c in train_clips))
 
 
 def epoch_lines():
@@ -337,7 +387,7 @@ def train(data_dir: str | Path, run_dir: str | Path, settings: TrainSettings = T
     with FolderLock(run_dir, f"`lildata train {data_dir}`"):
         clean_stale_temporaries(run_dir)
         if old is not None:
-            settings = TrainSettings(**{**old["training"], "labels": tuple(old["labels"])})
+            settings = TrainSettings(**{**settings_of_run(old), "labels": tuple(old["labels"])})
             if (run_dir / "metrics.json").exists() and not (run_dir / "backup").exists():
                 print(f"{run_dir}: this run had already finished")
                 return read_json(run_dir / "metrics.json", "the run's metrics")

@@ -82,7 +82,7 @@ def _contexts():
     return {
         "01.1": {}, "01.2": {"to_unit": lesson01.to_unit, "stft_magnitude": lesson01.stft_magnitude, "settings": TINY},
         "01.3": {"measured": {"fast": -28.0, "plain": -21.0}},
-        "02.1": {"model": model}, "02.2": {}, "02.3": {"gap": 0.12},
+        "02.1": {"model": model}, "02.2": {}, "02.3": {"gap": 0.12}, "02.4": {},
         "03.1": {"momentum": 0.99}, "03.2": {"resnet_params": 23_600_000, "lildata_params": 90_000},
         "04.1": {}, "04.2": {"shifted_cost": 0.01, "other_cost": 3.2},
         "05.1": {"ratios": {0.7: 0.95, 1.0: 1.4}}, "05.2": {"same": True},
@@ -90,7 +90,7 @@ def _contexts():
     }
 
 
-WRONG = {"01.1": (128, 125), "01.2": -3.0, "01.3": "better", "02.1": 144, "02.2": 0, "02.3": "lower",
+WRONG = {"01.1": (128, 125), "01.2": -3.0, "01.3": "better", "02.1": 144, "02.2": 0, "02.3": "lower", "02.4": "slow",
          "03.1": 100, "03.2": 2.0, "04.1": lambda f: f @ f.T, "04.2": "shifted", "05.1": "down",
          "05.2": "different", "06.1": "yes", "06.2": 5}
 

@@ -152,3 +152,33 @@ def test_results_command_tabulates_finished_runs(softmax_run, capsys, tmp_path):
     assert "### classifiers" in out and f"| {softmax_run.name} | 3 | song |" in out
     assert cli.main(["results", str(tmp_path)]) == 2
     assert "no finished runs" in capsys.readouterr().err
+
+
+def test_the_recipe_and_the_papers_set_up_differ_only_where_they_should(tiny_prepared):
+    recipe, paper = training.train_preset("classroom"), training.train_preset("classroom", paper_setup=True)
+    assert (recipe.epochs, recipe.patience, recipe.rate) == (40, 8, 3e-4)
+    assert (paper.epochs, paper.patience, paper.rate) == (20, 4, 1e-3)
+    assert training.train_preset("classroom", paper_setup=True, epochs=7).epochs == 7
+    data = dataset.PreparedDataset(tiny_prepared)
+    clips, _ = training.split_clips(data, data.labels, "song", 0)["train"]
+    stored = np.stack([data.spectrogram(int(c)) for c in clips])
+    built = {name: training.build_classifier(s, data.settings.shape, len(data.labels), list(stored))
+             for name, s in (("recipe", recipe), ("paper", paper))}
+    names = {name: {layer.name for layer in model.layers} for name, model in built.items()}
+    assert {"standardise", "with_spectrum", "average_spectrum"} <= names["recipe"]
+    assert not {"standardise", "with_spectrum"} & names["paper"]
+    # the standardiser's statistics are the training clips' own, per frequency bin
+    layer = built["recipe"].get_layer("standardise")
+    assert np.allclose(np.ravel(layer.mean), stored.astype(np.float64).mean(axis=(0, 2)), atol=1e-5)
+    assert np.allclose(np.ravel(layer.variance), stored.astype(np.float64).var(axis=(0, 2)), atol=1e-5)
+    x = stored[:4, ..., None]
+    standardised = np.asarray(layer(x))
+    assert np.allclose(standardised.mean(axis=(0, 2, 3)), 0, atol=2.0)  # centred around zero, not around 0.5
+    assert abs(float(np.asarray(layer(stored[..., None])).mean())) < 1e-3
+
+
+def test_a_run_made_before_the_recipe_is_not_taken_for_it():
+    old = {"training": {"model": "lildata", "epochs": 20, "patience": 4, "seed": 0}}
+    assert training.settings_of_run(old)["standardise"] is False and training.settings_of_run(old)["spectrum"] is False
+    new = {"training": {"model": "lildata", "standardise": True, "spectrum": True}}
+    assert training.settings_of_run(new)["standardise"] is True

@@ -11,22 +11,29 @@ from __future__ import annotations
 import keras
 import numpy as np
 from keras import layers
+from lildata_utils.layers import TimeAverage
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-__all__ = ["average_spectrum", "compile_classifier", "fit_classifier", "lil_data", "softmax_baseline", "song_accuracy"]
+__all__ = ["average_spectrum", "bin_statistics", "compile_classifier", "fit_classifier", "lil_data", "softmax_baseline", "song_accuracy", "standardiser"]
 
 
-def lil_data(input_shape, n_labels, filters=(16, 32, 64, 64), dropout=0.5, dense_units=48, augment=None):
+def lil_data(input_shape, n_labels, filters=(16, 32, 64, 64), dropout=0.5, dense_units=48, front=None,
+             spectrum=False):
     """The paper's Lil Data CNN: four 3x3 convolutions named conv1..conv4, each followed by 4x4 max pooling;
-    then dropout, a dense layer of 48 and a softmax over the genres. `augment`: a layer in front (or None)."""
+    then dropout, a dense layer of 48 and a softmax over the genres. `front`: a layer in front (section 2b's
+    standardisation, or augmentation), or None as in the paper. `spectrum`: the clip's average spectrum goes
+    to the dense layer beside what the convolutions found (section 2b)."""
     inputs = keras.Input((*input_shape, 1), name="spectrogram")
-    x = augment(inputs) if augment is not None else inputs
+    seen = front(inputs) if front is not None else inputs
+    x = seen
     for i, count in enumerate(filters):
         x = layers.Conv2D(count, 3, padding="same", activation="relu", name=f"conv{i + 1}")(x)
         x = layers.MaxPooling2D(4, padding="same", name=f"pool{i + 1}")(x)
     x = layers.Flatten(name="flatten")(x)
+    if spectrum:
+        x = layers.Concatenate(name="with_spectrum")([x, TimeAverage(name="average_spectrum")(seen)])
     x = layers.Dropout(dropout, name="dropout")(x)
     x = layers.Dense(dense_units, activation="relu", name="dense")(x)
     outputs = layers.Dense(n_labels, activation="softmax", name="genre")(x)
@@ -44,6 +51,21 @@ def softmax_baseline(features, targets, strength=1.0):
     (one softmax layer), fitted by scikit-learn in seconds."""
     model = make_pipeline(StandardScaler(), LogisticRegression(C=strength, max_iter=2000))
     return model.fit(features, targets)
+
+
+def bin_statistics(clips):
+    """Mean and variance of each frequency bin over every frame of every clip, summed one clip at a time."""
+    count, total, squares = 0, 0.0, 0.0
+    for clip in clips:
+        clip = np.asarray(clip, np.float64)
+        count, total, squares = count + clip.shape[1], total + clip.sum(axis=1), squares + (clip ** 2).sum(axis=1)
+    mean = total / count
+    return mean, squares / count - mean ** 2
+
+
+def standardiser(mean, variance):
+    """A layer that makes each frequency bin zero-mean and unit-variance: the treble counts as much as the bass."""
+    return layers.Normalization(axis=1, mean=mean, variance=np.maximum(variance, 1e-6), name="standardise")
 
 
 def compile_classifier(model, learning_rate=1e-3):
