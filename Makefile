@@ -10,7 +10,7 @@ PRESET ?= classroom
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install demo test test-colab lessons bench clean strip-notebooks browser real-music-tiny
+.PHONY: install demo test test-colab lessons bench clean strip-notebooks browser real-music-tiny paper
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,15 @@ test-colab: $(COLAB_STAMP)
 	  'TensorFlow', tensorflow.__version__, 'Keras', keras.__version__, 'numpy', numpy.__version__, \
 	  'IPython', IPython.__version__, 'ipywidgets', ipywidgets.__version__)"
 	$(COLAB_VENV)/bin/python -m pytest -q --ignore=tests/test_demo.py
+
+# The classifier table at the paper's size: the built-in songs at 631 x 631 (61 songs of 100 s per genre, about
+# 9,750 clips), the softmax and Lil Data (the recipe and the paper's set-up), 4 and 8 genres, song and chunk split.
+# Resumable: finished runs are reused, an interrupted one resumes. PAPER_MODELS=softmax,lildata,resnet50 adds
+# ResNet50 (for a GPU). Not yet timed end to end on a CPU.
+PAPER_MODELS ?= softmax,lildata
+paper: $(STAMP)
+	$(BIN)/python scripts/results_classifiers.py --preset paper --songs-per-genre 61 --seconds 100 \
+	  --models $(PAPER_MODELS) --paper-setup --work results/work_paper --out results/classifiers_paper.json
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_synth.py

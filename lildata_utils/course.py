@@ -277,7 +277,8 @@ def ensure_run(data: dataset.PreparedDataset | str | Path, run_dir: str | Path, 
             json.loads(json.dumps(asdict(replace(settings, labels=None)))) and \
             (settings.labels is None or list(settings.labels) == old["labels"]) and same_data
         if not same:
-            raise RunError(f"{run_dir} holds a run with other settings or data: choose another folder")
+            raise RunError(f"{run_dir} holds a run with other settings or data (other parameters, or an older "
+                           "version of the course): choose another folder, or move that one away and run again")
         if (run_dir / "metrics.json").exists() and not (run_dir / "backup").exists():
             print(f"reusing the finished run in {run_dir}")
             return json.loads((run_dir / "metrics.json").read_text())

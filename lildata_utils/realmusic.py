@@ -66,7 +66,7 @@ RECIPES: dict[str, dict] = {
         Soundtrack("nexuiz", "nexuiz-music", "*/music.pk3!sound/cdtracks/*.ogg", "techno, industrial, drum and bass"),
         Soundtrack("hyperrogue", "hyperrogue-music", "*/hyperrogue/music/*.ogg", "ambient, folk and world")),
     },
-    "tiny": {"songs_per_label": 4, "seconds": 12.0, "min_seconds": 6.0, "soundtracks": (
+    "tiny": {"songs_per_label": 4, "seconds": 12.0, "min_seconds": 6.0, "pieces": True, "soundtracks": (
         Soundtrack("asc", "asc-music", "*/asc/music/*.mp3", "orchestral rock"),
         Soundtrack("lincity", "lincity-ng-data", "*/lincity-ng/music/default/*.ogg", "calm synth")),
     },
@@ -83,7 +83,7 @@ def _download(package: str, debs: Path) -> Path:
         return found[-1]
     if shutil.which("apt-get") is None:
         raise LildataError(f"{package}: apt-get is not here; this set needs a Debian or Ubuntu machine "
-                           "(Colab is one), or put the package's .deb in {debs}")
+                           f"(Colab is one), or put the package's .deb in {debs}")
     with tempfile.TemporaryDirectory(dir=debs) as tmp:
         done = subprocess.run(["apt-get", "download", package], cwd=tmp, capture_output=True, text=True)
         got = sorted(Path(tmp).glob(f"{package}_*.deb"))
@@ -201,9 +201,8 @@ def make_real_music(out_dir: str | Path | None = None, recipe: str = "full", sam
             if len(kept) >= spec["songs_per_label"]:
                 break
             name = slug(member.rsplit("/", 1)[-1].rsplit(".", 1)[0], 60)
-            pieces = [f"{name}.flac"] if recipe != "tiny" else None
-            if pieces and (folder / pieces[0]).exists():
-                kept.append(pieces[0])
+            if not spec.get("pieces") and (folder / f"{name}.flac").exists():  # made by an earlier run
+                kept.append(f"{name}.flac")
                 continue
             try:
                 audio = _decode(data, sample_rate)
@@ -213,7 +212,7 @@ def make_real_music(out_dir: str | Path | None = None, recipe: str = "full", sam
             if len(audio) < spec["min_seconds"] * sample_rate:
                 short.append(f"{member} ({len(audio) / sample_rate:.0f} s)")
                 continue
-            if recipe == "tiny":  # pieces of one song become songs: for testing the pipeline only
+            if spec.get("pieces"):  # pieces of one song become songs: for testing the pipeline only
                 cuts = [(f"{name}-{i}.flac", audio[i * piece:(i + 1) * piece]) for i in range(len(audio) // piece)]
             else:
                 start = max(0, (len(audio) - piece) // 2)
@@ -228,6 +227,6 @@ def make_real_music(out_dir: str | Path | None = None, recipe: str = "full", sam
         if not quiet:
             print(f"{track.label}: {len(kept)} songs from {deb.name}"
                   + (f"; left out {len(short)} too short or unreadable" if short else ""), flush=True)
-    write_json(out / "SOURCES.json", {"recipe": recipe, "complete": True, "sample_rate": sample_rate, "seconds": spec["seconds"],
-                                      "soundtracks": sources})
+    write_json(out / "SOURCES.json", {"recipe": recipe, "complete": True, "sample_rate": sample_rate,
+                                      "seconds": spec["seconds"], "soundtracks": sources})
     return out

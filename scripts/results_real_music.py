@@ -137,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:10s} {100 * clip['mean']:5.1f} ± {100 * clip['std']:4.1f} ({100 * clip['min']:.1f}-{100 * clip['max']:.1f})"
               f"      {100 * song['mean']:5.1f} ± {100 * song['std']:4.1f}")
     if args.out:
-        write_json(args.out, {"data_dir": str(args.data_dir), "seeds": args.seeds, "machine": platform.platform(),
+        write_json(args.out, {"data_dir": str(args.data_dir), "data_fingerprint": data.fingerprint(),
+                              "seeds": args.seeds, "machine": platform.platform(),
                               "processor": platform.processor() or platform.machine(), "summary": summary,
                               "runs": results, "variants": variants})
     return 0

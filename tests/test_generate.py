@@ -107,3 +107,21 @@ def test_train_generator_command_and_its_errors(tiny_prepared, tmp_path, capsys)
     assert "polka" in capsys.readouterr().err
     assert cli.main(["generate", str(tmp_path / "nothing"), str(tmp_path / "o")]) == 2
     assert "train-generator" in capsys.readouterr().err
+
+
+def test_a_capped_generator_reads_only_its_clips(tiny_prepared, tmp_path, monkeypatch):
+    from lildata_utils import dataset, generate
+
+    read = []
+    original = dataset.PreparedDataset.spectrogram
+    monkeypatch.setattr(dataset.PreparedDataset, "spectrogram", lambda self, clip: read.append(clip) or original(self, clip))
+    data = dataset.PreparedDataset(tiny_prepared)
+    train_clips = [c.clip for c in data.clips if c.label == "lofi" and c.split == "train"]
+    held_out = [c.clip for c in data.clips if c.label == "lofi" and c.split in ("val", "test")]
+    assert len(train_clips) > 3
+    settings = generate.generator_preset("tiny", "paper", epochs=1, max_clips=3)
+    metrics = generate.train_generator(tiny_prepared, tmp_path / "g", settings, verbose=0)
+    assert json.loads((tmp_path / "g" / "config.json").read_text())["n_train"] == 3
+    assert set(train_clips[:3]) <= set(read) and not set(train_clips[3:]) & set(read[:3 + len(held_out)])
+    assert metrics["variance_ratio"] >= 0
+    assert generate.generator_preset("paper", "autoregressive").max_clips == 600

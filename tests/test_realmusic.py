@@ -21,6 +21,7 @@ import soundfile
 
 from lildata_utils import realmusic
 from lildata_utils.errors import LildataError
+from lildata_utils.files import load_keras
 
 RATE = 8000
 
@@ -155,7 +156,30 @@ def test_recorded_music_through_prepare_and_train(tmp_path):
         assert metrics["labels"] == ["asc", "lincity"]
         assert metrics["n_test"] > 0 and 0.0 <= metrics["test_accuracy"] <= 1.0
         assert json.loads((run / "config.json").read_text())["training"]["paper_setup"] is (name == "paper")
-        import keras
+        model = load_keras(run / "model.keras")  # safe mode on, the course's layers registered
+        names = {layer.name for layer in model.layers}
+        assert ({"standardise", "with_spectrum"} <= names) is (name == "recipe")
+        assert not ({"standardise", "with_spectrum"} & names) is (name == "paper")
 
-        model = keras.saving.load_model(run / "model.keras")
-        assert any(layer.name == "standardise" for layer in model.layers) is (name == "recipe")
+
+def test_the_results_script_splits_by_song_with_its_seed(tiny_prepared):
+    import importlib.util
+
+    from lildata_utils.dataset import PreparedDataset
+
+    spec = importlib.util.spec_from_file_location("results_real_music", Path(__file__).parents[1] / "scripts" /
+                                                  "results_real_music.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    data = PreparedDataset(tiny_prepared)
+    splits = [script.song_split(data, seed) for seed in (0, 1)]
+    for split in splits:
+        sets = {name: set(songs) for name, songs in split.items()}
+        assert not (sets["train"] & sets["test"]) and not (sets["train"] & sets["val"]) and not (sets["val"] & sets["test"])
+        assert set().union(*sets.values()) == {c.song for c in data.clips}
+        for label in data.labels:  # every label has test and validation songs
+            assert any(s.startswith(f"{label}/") for s in sets["test"]) and any(s.startswith(f"{label}/") for s in sets["val"])
+    assert splits[0]["test"] != splits[1]["test"]
+    x, y, songs = script.arrays(data, splits[0]["test"])
+    assert x.shape[1:] == data.settings.shape and len(x) == len(y) == len(songs)
+    assert set(songs) == set(splits[0]["test"])
