@@ -141,7 +141,11 @@ def test_an_edit_to_the_notebooks_network_changes_what_notebook_02_trains(tmp_pa
     assert f"{edited:,} weights" in printed
     assert edited != models.lil_data(TINY.shape, 8).count_params()
     run = tmp_path / "runs" / "tiny" / "lildata_8"
-    assert json.loads((run / "config.json").read_text())["parameters"] == edited, "the run saved is the edited net"
+    bins = TINY.shape[0]  # the run is the recipe: the edited net with its standardiser and the average spectrum
+    recipe = models.lil_data(TINY.shape, 8, filters=(4, 4, 8, 8), standardise=(np.zeros(bins), np.ones(bins)),
+                             spectrum=True).count_params()
+    assert recipe != models.lil_data(TINY.shape, 8, standardise=(np.zeros(bins), np.ones(bins)), spectrum=True).count_params()
+    assert json.loads((run / "config.json").read_text())["parameters"] == recipe, "the run saved is the edited net"
     assert training.finished(run) and dataset.PreparedDataset(tmp_path / "data" / "prepared" / "builtin_tiny")
 
 
