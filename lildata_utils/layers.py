@@ -2,6 +2,7 @@
 
 * :class:`SpecAugment`: training-time augmentation for spectrograms;
 * :class:`TimeAverage`: a clip's average spectrum, for the softmax baseline;
+* :class:`Standardise`: each frequency bin minus its mean, over its spread (Lil Data's recipe);
 * :class:`FrameConv1D`: the random 1-D network's convolution, written as one
   matrix product (a fast twin of ``keras.layers.Conv1D``, tested equal to it).
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
-__all__ = ["FrameConv1D", "SpecAugment", "TimeAverage"]
+__all__ = ["FrameConv1D", "SpecAugment", "Standardise", "TimeAverage"]
 
 
 @keras.saving.register_keras_serializable(package="lildata")
@@ -22,6 +23,29 @@ class TimeAverage(layers.Layer):
 
     def call(self, inputs):
         return ops.mean(inputs[..., 0], axis=2)
+
+
+@keras.saving.register_keras_serializable(package="lildata")
+class Standardise(layers.Layer):
+    """``(x - mean) / sqrt(variance)`` for each frequency bin: ``(batch, bins, frames, 1)`` in and out.
+
+    The means and variances are fixed (from the training clips) and kept in the layer's config, so a saved
+    model carries them. Keras' ``Normalization`` does the same, but takes them in shapes that differ
+    between Keras versions; this layer works the same on all of them.
+    """
+
+    def __init__(self, mean, variance, **kwargs):
+        super().__init__(**kwargs)
+        self.mean = [float(v) for v in ops.convert_to_numpy(ops.reshape(mean, (-1,)))]
+        self.variance = [float(v) for v in ops.convert_to_numpy(ops.reshape(variance, (-1,)))]
+
+    def call(self, inputs):
+        mean = ops.reshape(ops.convert_to_tensor(self.mean, dtype=inputs.dtype), (1, -1, 1, 1))
+        variance = ops.reshape(ops.convert_to_tensor(self.variance, dtype=inputs.dtype), (1, -1, 1, 1))
+        return (inputs - mean) / ops.sqrt(ops.maximum(variance, 1e-6))
+
+    def get_config(self):
+        return {**super().get_config(), "mean": self.mean, "variance": self.variance}
 
 
 @keras.saving.register_keras_serializable(package="lildata")

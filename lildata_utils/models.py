@@ -67,7 +67,7 @@ def lil_data(input_shape: tuple[int, int], n_labels: int, filters: tuple[int, ..
         dense_units: Units of the hidden dense layer (the paper: 48).
         augment: Add :class:`SpecAugment` in front (off in the paper).
         standardise: ``(mean, variance)`` of each frequency bin over the training clips: a
-            ``Normalization`` layer in front makes every bin zero-mean, unit-variance (off in the paper).
+            ``Standardise`` layer in front makes every bin zero-mean, unit-variance (off in the paper).
         spectrum: Give the dense layer the clip's average spectrum beside the convolutions' features.
 
     Returns:

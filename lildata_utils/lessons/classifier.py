@@ -11,7 +11,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 from keras import layers
-from lildata_utils.layers import TimeAverage
+from lildata_utils.layers import Standardise, TimeAverage
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -65,7 +65,7 @@ def bin_statistics(clips):
 
 def standardiser(mean, variance):
     """A layer that makes each frequency bin zero-mean and unit-variance: the treble counts as much as the bass."""
-    return layers.Normalization(axis=1, mean=mean, variance=np.maximum(variance, 1e-6), name="standardise")
+    return Standardise(mean, variance, name="standardise")  # (x - mean) / sqrt(variance), bin by bin
 
 
 def compile_classifier(model, learning_rate=1e-3):
