@@ -39,10 +39,17 @@ class Standardise(layers.Layer):
         self.mean = [float(v) for v in ops.convert_to_numpy(ops.reshape(mean, (-1,)))]
         self.variance = [float(v) for v in ops.convert_to_numpy(ops.reshape(variance, (-1,)))]
 
+    def build(self, input_shape):
+        # variables, not constants: the graph and eager execution then compute the very same numbers
+        self.bin_mean = self.add_weight(shape=(len(self.mean),), name="bin_mean", trainable=False,
+                                        initializer=keras.initializers.Constant(self.mean))
+        self.bin_scale = self.add_weight(shape=(len(self.variance),), name="bin_scale", trainable=False,
+                                         initializer=keras.initializers.Constant(
+                                             [1.0 / max(v, 1e-6) ** 0.5 for v in self.variance]))
+
     def call(self, inputs):
-        mean = ops.reshape(ops.convert_to_tensor(self.mean, dtype=inputs.dtype), (1, -1, 1, 1))
-        variance = ops.reshape(ops.convert_to_tensor(self.variance, dtype=inputs.dtype), (1, -1, 1, 1))
-        return (inputs - mean) / ops.sqrt(ops.maximum(variance, 1e-6))
+        shape = (1, -1, 1, 1)
+        return (inputs - ops.reshape(self.bin_mean, shape)) * ops.reshape(self.bin_scale, shape)
 
     def get_config(self):
         return {**super().get_config(), "mean": self.mean, "variance": self.variance}
