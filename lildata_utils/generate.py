@@ -444,6 +444,9 @@ def _music_measures(generated: np.ndarray, real: np.ndarray, all_real: np.ndarra
         if len(full) >= 2:
             out["frechet_distance"] = measures.frechet_distance(embed(np.stack(full)), embed(all_real))
             out["frechet_floor"] = measures.frechet_distance(embed(all_real[:half]), embed(all_real[half:2 * half]))
+            for key in ("frechet_distance", "frechet_floor"):  # too few clips for a covariance: not measured
+                if out[key] is None or not math.isfinite(out[key]):
+                    out.pop(key)
     return out
 
 
