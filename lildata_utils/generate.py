@@ -21,6 +21,7 @@ Notebook: notebooks/05_lstm_generation.ipynb
 from __future__ import annotations
 
 import json
+import math
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
