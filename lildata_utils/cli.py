@@ -283,7 +283,9 @@ def _cmd_train_generator(args: argparse.Namespace) -> int:
     print(f"{args.model}: frame error {metrics['frame_error_teacher_db']:.1f} dB with teacher forcing, "
           f"{metrics['frame_error_free_db']:.1f} dB free-running; variance ratio {metrics['variance_ratio']:.2f} "
           f"({metrics['measured_on']})" + (f"; judged P({args.label}) {metrics['judge_probability']:.2f}"
-                                           if "judge_probability" in metrics else "") + f" -> {args.run_dir}")
+                                           if "judge_probability" in metrics else "")
+          + (f"; tempo in range in {metrics['tempo_in_range']:.0%} of clips" if "tempo_in_range" in metrics else "")
+          + f" -> {args.run_dir}")
     return 0
 
 
@@ -300,7 +302,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     sound = result["metrics"]["this_sound"]
     judged = f", judged {sound['judge_probability']:.2f}" if "judge_probability" in sound else ""
     print(f"wrote {args.out_dir}/generated.wav ({sound['seconds']:.1f} s, variance ratio "
-          f"{sound['variance_ratio']:.2f}{judged}), seed.wav, spectrogram.png, metrics.json")
+          f"{sound['variance_ratio']:.2f}{judged}, tempo {sound['tempo_bpm']:.0f} BPM), seed.wav, spectrogram.png, "
+          "metrics.json")
     return 0
 
 
@@ -432,7 +435,8 @@ def _add_generation_commands(sub) -> None:
     p = sub.add_parser("train-generator", help="train an LSTM that generates spectrograms of one genre")
     p.add_argument("data_dir", type=Path)
     p.add_argument("run_dir", type=Path)
-    p.add_argument("--model", choices=["paper", "autoregressive"], default="autoregressive")
+    p.add_argument("--model", choices=["paper", "autoregressive", "beat"], default="beat",
+                   help="beat (the default): the LSTM that keeps time; autoregressive; paper: the paper's")
     p.add_argument("--label", default="lofi", help="the genre to learn (default: lofi)")
     p.add_argument("--epochs", type=_positive_int)
     p.add_argument("--layers", type=_positive_int, help="LSTM layers (the paper: 2 to 4)")

@@ -14,6 +14,11 @@
   softmax outputs). One random quantile is drawn per frame and every bin takes
   that quantile of its own distribution, so a frame rises or falls as a whole
   (a drum hit, a chord) instead of dissolving into independent grain.
+* ``beat``: the autoregressive model that keeps time. It also reads the phase
+  of the frame to write on the seed clip's beat grid (librosa's beat tracker),
+  and a "stay" path adds each bin's previous level to its scores, so holding a
+  note is free and the LSTM's units go to the beat. It samples nearer the
+  median (``spread``) and trains with 4 clips a batch.
 
 Notebook: notebooks/05_lstm_generation.ipynb
 """
@@ -34,10 +39,10 @@ from .errors import LildataError, RunError
 from .files import read_json, save_figure, save_keras, write_json
 
 __all__ = ["GENERATOR_MODELS", "GENERATOR_PRESETS", "Generator", "GeneratorSettings", "build_generator", "frame_stats",
-           "ensure_generator", "frame_step", "generate", "generate_sound", "generator_preset", "initial_state",
+           "beat_grid", "ensure_generator", "frame_step", "generate", "generate_sound", "generator_preset", "initial_state",
            "load_generator", "measure", "train_generator"]
 
-GENERATOR_MODELS = ("paper", "autoregressive")
+GENERATOR_MODELS = ("paper", "autoregressive", "beat")
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,7 @@ class GeneratorSettings:
     """How a generator is built and trained.
 
     Attributes:
-        model: ``paper`` or ``autoregressive``.
+        model: ``paper``, ``autoregressive`` or ``beat``.
         label: The genre to learn (the paper: lo-fi).
         layers: LSTM layers (the paper: 2 to 4).
         units: Units per LSTM layer (the paper: 50).
@@ -58,6 +63,8 @@ class GeneratorSettings:
         seed_frames: Real frames that start a generation (autoregressive).
         temperature: Sampling temperature (1: as learnt; lower: safer, smoother; 0.7 gave a
             variance ratio of 0.9 on the classroom preset).
+        spread: How far from the median the shared quantile of a frame is drawn (1: uniformly, as the
+            autoregressive model; 0: each bin's median).
         max_clips: Most training clips, 0 for all; only those are read into memory (the paper
             preset: the paper's 600 lo-fi clips, 0.95 GB at 631 x 631).
         seed: Seed of weights and sampling.
@@ -75,18 +82,23 @@ class GeneratorSettings:
     input_noise: float = 0.05
     seed_frames: int = 16
     temperature: float = 0.7
+    spread: float = 1.0
     max_clips: int = 0
     seed: int = 0
 
 
+_BEAT = GeneratorSettings(model="beat", units=128, epochs=40, batch_size=4, spread=0.5)
 GENERATOR_PRESETS = {
     "paper": {"paper": GeneratorSettings(model="paper", units=50, layers=2, epochs=50, learning_rate=1e-3,
                                          max_clips=600),
-              "autoregressive": GeneratorSettings(epochs=30, max_clips=600)},
+              "autoregressive": GeneratorSettings(epochs=30, max_clips=600),
+              "beat": replace(_BEAT, epochs=20, max_clips=600)},
     "classroom": {"paper": GeneratorSettings(model="paper", units=50, layers=2, epochs=50, learning_rate=1e-3),
-                  "autoregressive": GeneratorSettings(epochs=20)},
+                  "autoregressive": GeneratorSettings(epochs=20),
+                  "beat": _BEAT},
     "tiny": {"paper": GeneratorSettings(model="paper", units=50, layers=2, epochs=3, learning_rate=1e-3),
-             "autoregressive": GeneratorSettings(units=32, epochs=3, seed_frames=4)},
+             "autoregressive": GeneratorSettings(units=32, epochs=3, seed_frames=4),
+             "beat": replace(_BEAT, units=32, epochs=3, seed_frames=4)},
 }
 """Settings per spectrogram preset and model (the paper: 50 units, 2 to 4 layers, 25 and 50 epochs)."""
 
@@ -123,7 +135,8 @@ def build_generator(settings: GeneratorSettings, n_bins: int, n_frames: int):
 
     ``paper``: ``(batch, n_bins)`` first frames -> ``(batch, n_frames - 1, n_bins)`` frames in [0, 1].
     ``autoregressive``: ``(batch, time, n_bins)`` frames -> ``(batch, time, n_bins, levels)``
-    probabilities of the next frame's levels.
+    probabilities of the next frame's levels. ``beat``: the same, with a second input, the
+    ``(batch, time, 8)`` beat phase of the frames to write.
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """
@@ -136,6 +149,9 @@ def build_generator(settings: GeneratorSettings, n_bins: int, n_frames: int):
         model = lesson.paper_lstm(n_bins, n_frames, settings.layers, settings.units)
     elif settings.model == "autoregressive":
         model = lesson.autoregressive_lstm(n_bins, settings.levels, settings.layers, settings.units, settings.input_noise)
+    elif settings.model == "beat":
+        model = lesson.beat_lstm(n_bins, 2 * len(lesson.BEAT_SCALES), settings.levels, settings.layers, settings.units,
+                                 settings.input_noise)
     else:
         raise ValueError(f"unknown generator {settings.model!r}")
     return lesson.compile_generator(model, settings.model, settings.learning_rate)
@@ -169,6 +185,24 @@ def _frames(stored: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.swapaxes(stored, 1, 2))
 
 
+def beat_grid(stored: np.ndarray, settings) -> tuple[float, float]:
+    """The beat grid of a stored clip ``(bins, frames)``: (frame of one beat, frames per beat) (notebook 05's).
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    from .lessons.generators import beat_grid as lesson
+    from .spectrogram import stored_to_db
+
+    return lesson(stored_to_db(np.asarray(stored, np.float32), settings), settings.sample_rate, settings.hop_length)
+
+
+def _phases(clips: np.ndarray, settings) -> np.ndarray:
+    """The beat phase of every frame of clips ``(clips, frames, bins)``, each on its own grid."""
+    from .lessons.generators import beat_phase
+
+    return np.stack([beat_phase(len(frames), beat_grid(frames.T, settings)) for frames in clips])
+
+
 def train_generator(data_dir: str | Path, run_dir: str | Path, settings: GeneratorSettings,
                     verbose: int = 2) -> dict[str, Any]:
     """Train a generator on one genre's training clips; measure it on held-out clips.
@@ -190,6 +224,10 @@ def train_generator(data_dir: str | Path, run_dir: str | Path, settings: Generat
     if settings.model == "paper":
         x, y = train[:, 0], train[:, 1:]
         validation = (held_out[:, 0], held_out[:, 1:])
+    elif settings.model == "beat":  # the previous frame and the phase of the frame to write
+        phase, held_phase = _phases(train, data.settings), _phases(held_out, data.settings)
+        x, y = [train[:, :-1], phase[:, 1:]], quantise(train[:, 1:], settings.levels)
+        validation = ([held_out[:, :-1], held_phase[:, 1:]], quantise(held_out[:, 1:], settings.levels))
     else:
         x, y = train[:, :-1], quantise(train[:, 1:], settings.levels)
         validation = (held_out[:, :-1], quantise(held_out[:, 1:], settings.levels))
@@ -254,31 +292,37 @@ def load_generator(run_dir: str | Path) -> tuple[Generator, dict[str, Any]]:
 
 
 def _step_function(generator: Generator):
-    """A compiled one-frame step of the autoregressive model: (frame, states) -> (scores, states)."""
+    """A compiled one-frame step of the autoregressive models: (x, states) -> (scores, states), where x is the
+    frame (``beat``: the frame, then the phase of the frame to write)."""
     import tensorflow as tf
 
     model = generator.keras_model
     project = model.get_layer("project")
     cells = [model.get_layer(f"lstm{i + 1}").cell for i in range(generator.settings.layers)]
     head = model.get_layer("levels")
-    levels = generator.settings.levels
+    levels, n_bins = generator.settings.levels, generator.n_bins
+    stay = (model.get_layer("previous_level"), model.get_layer("stay")) if generator.settings.model == "beat" else None
 
     @tf.function(reduce_retracing=True)
-    def step(frame, states):
-        x = project(frame)
+    def step(x, states):
+        frame = x[:, :n_bins]
+        x = project(x)
         new_states = []
         for cell, state in zip(cells, states):
             x, state = cell(x, state)
             new_states.append(state)
-        logits = tf.reshape(head(x), (-1, generator.n_bins, levels))
+        logits = tf.reshape(head(x), (-1, n_bins, levels))
+        if stay is not None:  # the beat model's path that holds each bin's level
+            logits = logits + stay[1](stay[0](frame))
         return logits, new_states
 
     return step
 
 
 def frame_step(generator: Generator):
-    """The ``step(frame, state) -> (scores, state)`` that notebook 05's ``generate_frames`` calls: one frame
-    through the trained LSTMs (their cells taken out of the model, compiled), scores as numpy.
+    """The ``step(x, state) -> (scores, state)`` that notebook 05's ``generate_frames`` calls: one frame (for
+    ``beat``, the frame and the next phase) through the trained LSTMs (their cells taken out of the model,
+    compiled), scores as numpy.
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """
@@ -306,7 +350,7 @@ def initial_state(generator: Generator) -> list:
 
 def generate(generator: Generator, seed: np.ndarray, n_frames: int, rng: np.random.Generator | None = None,
              temperature: float | None = None, teacher: np.ndarray | None = None,
-             shared_quantile: bool = True) -> np.ndarray:
+             shared_quantile: bool = True, grid: tuple[float, float] | None = None) -> np.ndarray:
     """Generate frames (notebook 05's ``generate_frames``; for the paper's model, its one-to-many call).
 
     Args:
@@ -320,6 +364,8 @@ def generate(generator: Generator, seed: np.ndarray, n_frames: int, rng: np.rand
             frames are then the expected next frames.
         shared_quantile: One random quantile per frame for all bins (``False``:
             each bin draws its own, which turns frames into grain).
+        grid: The ``beat`` model's beat grid (:func:`beat_grid` of the seed clip),
+            continued for as long as asked; ``None``: the seed frames' own.
 
     Returns:
         ``(n_bins, n_frames)`` stored spectrogram in [0, 1].
@@ -339,13 +385,21 @@ def generate(generator: Generator, seed: np.ndarray, n_frames: int, rng: np.rand
         return np.stack(frames[:n_frames]).T.copy()
     temperature = settings.temperature if temperature is None else temperature
     step = frame_step(generator)
+    phase = None
+    if settings.model == "beat":
+        from .lessons.generators import beat_phase
+
+        if grid is None:
+            raise ValueError("the beat model needs the seed clip's beat grid (generate.beat_grid)")
+        phase = beat_phase(n_frames, grid)
     if teacher is None:
         return generate_frames(step, initial_state(generator), seed, n_frames, rng, temperature,
-                               shared_quantile).copy()
+                               shared_quantile, settings.spread, phase).copy()
     values = level_values(settings.levels)
     frames, state = [seed[0]], initial_state(generator)
     for t in range(n_frames - 1):  # teacher forcing: the true frames in, the expected next frames out
-        logits, state = step(teacher[t], state)
+        x = teacher[t] if phase is None else np.concatenate([teacher[t], phase[t + 1]])
+        logits, state = step(x, state)
         scaled = logits / max(temperature, 1e-6)
         probs = np.exp(scaled - scaled.max(axis=1, keepdims=True))
         frames.append((probs / probs.sum(axis=1, keepdims=True)) @ values)
@@ -358,7 +412,7 @@ def frame_stats(stored: np.ndarray) -> np.ndarray:
     return stored.var(axis=-1).reshape(-1, stored.shape[-2]).mean(axis=0)
 
 
-def measure(generator: Generator, clips: np.ndarray, settings, n_clips: int = 8,
+def measure(generator: Generator, clips: np.ndarray, settings, n_clips: int = 16,
             judge=None, label: str | None = None) -> dict[str, Any]:
     """Quality of a generator against real clips ``(clips, frames, bins)``.
 
@@ -375,7 +429,9 @@ def measure(generator: Generator, clips: np.ndarray, settings, n_clips: int = 8,
         :mod:`~lildata_utils.measures`), ``tempo_in_range`` and ``beat_strength``
         (the beat tracker on the generated audio, for a genre with a tempo
         range), and with a ``judge`` the mean probability of ``label`` and the
-        Fréchet distance of the judge's embeddings with its real-against-real floor.
+        Fréchet distance of the judge's embeddings with its real-against-real floor
+        (the generated clips, and the real clips that seeded them, each against
+        the other real clips, where there are at least 2 of those).
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """
@@ -388,14 +444,15 @@ def measure(generator: Generator, clips: np.ndarray, settings, n_clips: int = 8,
     free, teacher, generated, distance = [], [], [], []
     for frames in chosen:
         real = frames.T
-        made = generate(generator, frames[:k], len(frames), rng)
+        grid = beat_grid(frames.T, settings) if generator.settings.model == "beat" else None
+        made = generate(generator, frames[:k], len(frames), rng, grid=grid)
         generated.append(made)
         distance.append(log_spectral_distance(made, real, settings))
         free.append(np.sqrt(np.mean((made[:, k:] - real[:, k:]) ** 2)) * span)
         if generator.settings.model == "paper":
             teacher.append(free[-1])
         else:
-            expected = generate(generator, frames[:1], len(frames), rng, teacher=frames)
+            expected = generate(generator, frames[:1], len(frames), rng, teacher=frames, grid=grid)
             teacher.append(np.sqrt(np.mean((expected[:, 1:] - real[:, 1:]) ** 2)) * span)
     generated = np.stack(generated)
     real = np.swapaxes(chosen, 1, 2)
@@ -442,9 +499,14 @@ def _music_measures(generated: np.ndarray, real: np.ndarray, all_real: np.ndarra
         model = judge[0]
         embed = lambda clips: measures.embeddings(model, clips)  # noqa: E731
         full = [g for g in generated if g.shape[-1] == settings.n_frames]
-        if len(full) >= 2:
+        others = all_real[len(real):]  # real clips that seeded nothing: both sides are compared with the same set
+        if len(full) >= 2 and len(others) >= 2 and len(real) >= 2:
+            out["frechet_distance"] = measures.frechet_distance(embed(np.stack(full)), embed(others))
+            out["frechet_floor"] = measures.frechet_distance(embed(real), embed(others))
+        elif len(full) >= 2:
             out["frechet_distance"] = measures.frechet_distance(embed(np.stack(full)), embed(all_real))
             out["frechet_floor"] = measures.frechet_distance(embed(all_real[:half]), embed(all_real[half:2 * half]))
+        if len(full) >= 2:
             for key in ("frechet_distance", "frechet_floor"):  # too few clips for a covariance: not measured
                 if out[key] is None or not math.isfinite(out[key]):
                     out.pop(key)
@@ -492,7 +554,8 @@ def generate_sound(run_dir: str | Path, out_dir: str | Path | None = None, secon
     frames = held_out[seed % len(held_out)]
     n_frames = generator.n_frames if seconds is None else \
         int(round(seconds * settings.sample_rate / settings.hop_length)) + 1
-    stored = generate(generator, frames[:k], n_frames, np.random.default_rng(seed))
+    grid = beat_grid(frames.T, settings) if generator.settings.model == "beat" else None
+    stored = generate(generator, frames[:k], n_frames, np.random.default_rng(seed), grid=grid)
     clip_frames = generator.n_frames
     metrics = json.loads((Path(run_dir) / "metrics.json").read_text()) if (Path(run_dir) / "metrics.json").exists() \
         else {}
@@ -508,6 +571,14 @@ def generate_sound(run_dir: str | Path, out_dir: str | Path | None = None, secon
     from .lessons.spectrograms import griffin_lim
 
     audio = griffin_lim(stored, settings, seed=seed, length=(n_frames - 1) * settings.hop_length)
+    from . import measures
+    from .synth import TEMPO_RANGES
+
+    bpm, beat_times = measures.beats(audio, settings.sample_rate)  # the beat tracker on the whole sound
+    metrics["this_sound"].update({"tempo_bpm": bpm, "beat_times": beat_times})
+    low, high = TEMPO_RANGES.get(generator.settings.label, (0, 0))
+    if high:
+        metrics["this_sound"]["tempo_in_range"] = bool(measures.in_tempo_range(bpm, low, high))
     result = {"stored": stored, "audio": audio, "seed_stored": frames.T, "metrics": metrics}
     if out_dir is not None:
         _write_sound(Path(out_dir), result, settings, frames, generator.settings)

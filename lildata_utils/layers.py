@@ -3,6 +3,7 @@
 * :class:`SpecAugment`: training-time augmentation for spectrograms;
 * :class:`TimeAverage`: a clip's average spectrum, for the softmax baseline;
 * :class:`Standardise`: each frequency bin minus its mean, over its spread (Lil Data's recipe);
+* :class:`LevelOneHot`: each bin's quantised level as a one-hot vector (the beat LSTM's "stay" path);
 * :class:`FrameConv1D`: the random 1-D network's convolution, written as one
   matrix product (a fast twin of ``keras.layers.Conv1D``, tested equal to it).
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
-__all__ = ["FrameConv1D", "SpecAugment", "Standardise", "TimeAverage"]
+__all__ = ["FrameConv1D", "LevelOneHot", "SpecAugment", "Standardise", "TimeAverage"]
 
 
 @keras.saving.register_keras_serializable(package="lildata")
@@ -23,6 +24,25 @@ class TimeAverage(layers.Layer):
 
     def call(self, inputs):
         return ops.mean(inputs[..., 0], axis=2)
+
+
+@keras.saving.register_keras_serializable(package="lildata")
+class LevelOneHot(layers.Layer):
+    """Stored values in [0, 1] to one-hot quantised levels: ``(..., bins) -> (..., bins, levels)``.
+
+    The same levels as notebook 05's ``quantise``: ``floor(value * levels)``, clipped to ``0 .. levels - 1``.
+    """
+
+    def __init__(self, levels, **kwargs):
+        super().__init__(**kwargs)
+        self.levels = int(levels)
+
+    def call(self, inputs):
+        picks = ops.clip(ops.floor(inputs * self.levels), 0, self.levels - 1)
+        return ops.one_hot(ops.cast(picks, "int32"), self.levels)
+
+    def get_config(self):
+        return {**super().get_config(), "levels": self.levels}
 
 
 @keras.saving.register_keras_serializable(package="lildata")

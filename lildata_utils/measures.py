@@ -19,7 +19,7 @@ import numpy as np
 
 from .config import SpectrogramSettings
 
-__all__ = ["beat_strength", "embeddings", "frechet_distance", "in_tempo_range", "modulation_distance",
+__all__ = ["beat_strength", "beats", "embeddings", "frechet_distance", "in_tempo_range", "modulation_distance",
            "modulation_spectrum", "tempo"]
 
 
@@ -98,10 +98,19 @@ def tempo(audio: np.ndarray, sample_rate: int) -> float:
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """
+    return beats(audio, sample_rate)[0]
+
+
+def beats(audio: np.ndarray, sample_rate: int) -> tuple[float, list[float]]:
+    """The tempo librosa's beat tracker finds in some audio (BPM, 0 where none) and its beats, in seconds.
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
     import librosa
 
-    found, _ = librosa.beat.beat_track(y=np.asarray(audio, np.float32), sr=sample_rate)
-    return float(np.atleast_1d(found)[0])
+    found, frames = librosa.beat.beat_track(y=np.asarray(audio, np.float32), sr=sample_rate)
+    times = librosa.frames_to_time(frames, sr=sample_rate)
+    return float(np.atleast_1d(found)[0]), [round(float(t), 3) for t in times]
 
 
 def in_tempo_range(bpm: float, low: float = 70.0, high: float = 90.0) -> bool:

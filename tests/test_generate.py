@@ -125,3 +125,113 @@ def test_a_capped_generator_reads_only_its_clips(tiny_prepared, tmp_path, monkey
     assert set(train_clips[:3]) <= set(read) and not set(train_clips[3:]) & set(read[:3 + len(held_out)])
     assert metrics["variance_ratio"] >= 0
     assert generate.generator_preset("paper", "autoregressive").max_clips == 600
+
+
+def _click_track(n_frames: int, period: float, offset: float, n_bins: int = 128) -> np.ndarray:
+    """Stored frames ``(bins, frames)``: a quiet floor with a broadband click every ``period`` frames."""
+    stored = np.full((n_bins, n_frames), 0.2, np.float32)
+    for frame in np.arange(offset, n_frames, period):
+        stored[:, int(round(frame))] = 0.9
+    return stored
+
+
+def test_the_beat_grid_finds_the_clicks_of_a_click_track():
+    settings = config.get_preset("classroom")
+    frame_rate = settings.sample_rate / settings.hop_length
+    period = frame_rate * 60 / 120  # 120 BPM
+    first, per_beat = generate.beat_grid(_click_track(settings.n_frames, period, 7, settings.n_bins), settings)
+    assert min(abs(per_beat - period * f) for f in (0.5, 1, 2)) < 0.05 * period
+    on_grid = (7 - first) / per_beat  # a click sits on a beat of the grid, within a tenth of a beat
+    assert abs(on_grid - round(on_grid)) < 0.1
+
+
+def test_the_beat_phase_is_one_cycle_per_beat_at_scale_one():
+    from lildata_utils.lessons.generators import BEAT_SCALES, beat_phase
+
+    phase = beat_phase(100, (3.0, 10.0))
+    assert phase.shape == (100, 2 * len(BEAT_SCALES))
+    k = BEAT_SCALES.index(1.0)
+    cosine = phase[:, 2 * k + 1]
+    np.testing.assert_allclose(cosine[3::10], 1.0, atol=1e-5)  # every beat: cos 0
+    np.testing.assert_allclose(cosine[8::10], -1.0, atol=1e-5)  # half-way: cos pi
+
+
+def test_sampling_spread_zero_gives_each_bins_median():
+    from lildata_utils.lessons.generators import sample_frame
+
+    probs = np.array([[0.1, 0.2, 0.4, 0.3], [0.6, 0.2, 0.1, 0.1], [0.0, 0.0, 0.2, 0.8]])
+    logits = np.log(probs + 1e-12)
+    medians = generate.level_values(4)[[2, 0, 3]]
+    for seed in range(5):
+        np.testing.assert_array_equal(sample_frame(logits, np.random.default_rng(seed), 1.0, True, 0.0), medians)
+    draws = np.stack([sample_frame(logits, np.random.default_rng(s), 1.0, True, 1.0) for s in range(200)])
+    assert len(np.unique(draws[:, 0])) == 4  # spread 1: the whole distribution
+
+
+def test_the_beat_model_step_matches_the_whole_model():
+    """Generation runs the LSTM cells one frame at a time: it must give what the trained model gives."""
+    from lildata_utils.lessons.generators import beat_phase
+
+    settings = generate.generator_preset("tiny", "beat")
+    model = generate.build_generator(settings, 32, 40)
+    rng = np.random.default_rng(0)
+    frames = rng.random((1, 12, 32)).astype(np.float32)
+    phase = beat_phase(13, (0.0, 6.0))[None, 1:]
+    whole = np.asarray(model([frames, phase], training=False))[0]
+    assert whole.shape == (12, 32, settings.levels)
+    np.testing.assert_allclose(whole.sum(-1), 1.0, rtol=1e-5)
+    step = generate.frame_step(generate.Generator(model, settings, 32, 40))
+    state = generate.initial_state(generate.Generator(model, settings, 32, 40))
+    for t in range(12):
+        logits, state = step(np.concatenate([frames[0, t], phase[0, t]]), state)
+        probs = np.exp(logits - logits.max(-1, keepdims=True))
+        np.testing.assert_allclose(probs / probs.sum(-1, keepdims=True), whole[t], atol=1e-4)
+
+
+def test_the_stay_path_holds_each_bins_level():
+    """With the LSTM's scores at zero, the stay path alone picks each bin's previous level."""
+    settings = generate.generator_preset("tiny", "beat")
+    model = generate.build_generator(settings, 16, 20)
+    levels = model.get_layer("levels")
+    levels.set_weights([np.zeros_like(w) for w in levels.get_weights()])
+    frames = np.random.default_rng(1).random((1, 5, 16)).astype(np.float32)
+    out = np.asarray(model([frames, np.zeros((1, 5, 8), np.float32)], training=False))[0]
+    np.testing.assert_array_equal(out.argmax(-1), generate.quantise(frames[0], settings.levels))
+
+
+def test_the_beat_model_needs_a_grid_and_keeps_its_seed(runs):
+    generator, _ = generate.load_generator(runs["beat"][0])
+    seed = np.random.default_rng(0).random((4, 128)).astype(np.float32)
+    with pytest.raises(ValueError, match="beat grid"):
+        generate.generate(generator, seed, 50, np.random.default_rng(1))
+    made = generate.generate(generator, seed, 50, np.random.default_rng(1), grid=(2.0, 9.0))
+    assert made.shape == (128, 50)
+    np.testing.assert_array_equal(made[:, :4], seed.T)
+    assert set(np.unique(made[:, 4:])) <= set(generate.level_values(generator.settings.levels).tolist())
+
+
+def test_generate_with_the_beat_model_reports_the_tempo_of_the_whole_sound(runs, tmp_path):
+    result = generate.generate_sound(runs["beat"][0], tmp_path / "out", seconds=4.0)
+    sound = result["metrics"]["this_sound"]
+    assert sound["tempo_bpm"] >= 0 and isinstance(sound["tempo_in_range"], bool)
+    assert all(0 <= t <= 4.0 for t in sound["beat_times"])
+    assert json.loads((tmp_path / "out" / "metrics.json").read_text())["this_sound"]["beat_times"] == sound["beat_times"]
+
+
+def test_real_seeds_score_the_frechet_floor_exactly(tiny_prepared):
+    """Generated and seeding clips are each compared with the same other real clips: the seeds themselves
+    score the floor."""
+    import keras
+
+    from lildata_utils import dataset
+
+    data = dataset.PreparedDataset(tiny_prepared)
+    real = np.stack([data.spectrogram(c.clip) for c in data.clips[:12]]).astype(np.float32)
+
+    inputs = keras.Input((*real.shape[1:], 1))
+    x = keras.layers.Dense(3, name="embedding")(keras.layers.GlobalAveragePooling2D()(inputs))
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax", name="genres")(x))
+    out = generate._music_measures(real[:5], real[:5], real, TINY, "noise", judge=(model, {"labels": ["a", "b"]}))
+    assert out["frechet_distance"] == pytest.approx(out["frechet_floor"])
+    other = generate._music_measures(real[5:10], real[:5], real, TINY, "noise", judge=(model, {"labels": ["a", "b"]}))
+    assert other["frechet_floor"] == pytest.approx(out["frechet_floor"])
