@@ -38,9 +38,10 @@ from .dataset import PreparedDataset
 from .errors import LildataError, RunError
 from .files import read_json, save_figure, save_keras, write_json
 
-__all__ = ["GENERATOR_MODELS", "GENERATOR_PRESETS", "Generator", "GeneratorSettings", "build_generator", "frame_stats",
-           "beat_grid", "ensure_generator", "frame_step", "generate", "generate_sound", "generator_preset", "initial_state",
-           "load_generator", "measure", "train_generator"]
+__all__ = ["GENERATOR_MODELS", "GENERATOR_PRESETS", "Generator", "GeneratorSettings", "beat_grid", "build_generator",
+           "ensure_generator", "fake_clips", "frame_stats", "frame_step", "generate", "generate_sound",
+           "generator_preset", "held_out_clips", "initial_state", "load_generator", "measure", "music_measures",
+           "train_generator"]
 
 GENERATOR_MODELS = ("paper", "autoregressive", "beat")
 
@@ -87,7 +88,7 @@ class GeneratorSettings:
     seed: int = 0
 
 
-_BEAT = GeneratorSettings(model="beat", units=128, epochs=40, batch_size=4, spread=0.5)
+_BEAT = GeneratorSettings(model="beat", units=128, epochs=40, batch_size=4, spread=0.8)
 GENERATOR_PRESETS = {
     "paper": {"paper": GeneratorSettings(model="paper", units=50, layers=2, epochs=50, learning_rate=1e-3,
                                          max_clips=600),
@@ -464,7 +465,7 @@ def measure(generator: Generator, clips: np.ndarray, settings, n_clips: int = 16
         "log_spectral_distance_db": float(np.mean(distance)),
         "n_clips": int(len(chosen)),
     }
-    metrics.update(_music_measures(generated, real, np.swapaxes(clips, 1, 2), settings,
+    metrics.update(music_measures(generated, real, np.swapaxes(clips, 1, 2), settings,
                                    label or generator.settings.label, judge))
     label = label or generator.settings.label
     if judge is not None and label in judge[1]["labels"]:
@@ -475,9 +476,39 @@ def measure(generator: Generator, clips: np.ndarray, settings, n_clips: int = 16
     return metrics
 
 
-def _music_measures(generated: np.ndarray, real: np.ndarray, all_real: np.ndarray, settings, label: str,
-                    judge=None) -> dict[str, Any]:
-    """The measures that noise and frozen frames fail (see :mod:`~lildata_utils.measures`)."""
+def held_out_clips(data: PreparedDataset, label: str) -> np.ndarray:
+    """The stored held-out clips (validation and test songs) of a label, ``(clips, bins, frames)``, in the
+    order every measure here takes them (the first seed the generators).
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    return _clips_of(data, label, ("val", "test"))
+
+
+def fake_clips(real: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Three fakes of stored clips ``(clips, bins, frames)`` that the music measures must fail: noise at the
+    real clips' level, each clip's first frame frozen, and each clip's frames shuffled in time.
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    real = np.asarray(real, np.float32)
+    return {"noise at the real level": np.clip(real.mean() + 0.3 * (rng.random(real.shape) - 0.5), 0, 1),
+            "first frame frozen": np.repeat(real[:, :, :1], real.shape[2], axis=2),
+            "real frames shuffled in time": np.stack([c[:, rng.permutation(c.shape[1])] for c in real])}
+
+
+def music_measures(generated: np.ndarray, real: np.ndarray, all_real: np.ndarray, settings, label: str,
+                   judge=None) -> dict[str, Any]:
+    """The measures that noise and frozen frames fail (see :mod:`~lildata_utils.measures`), of stored clips
+    ``generated`` seeded by ``real``, the first clips of ``all_real`` (all ``(clips, bins, frames)``).
+
+    Returns:
+        ``modulation_distance`` and ``modulation_floor``; for a genre with a tempo range ``tempo_in_range``
+        and ``beat_strength``; with a ``judge`` (``(model, run_config)``), ``frechet_distance`` and
+        ``frechet_floor`` (see :func:`measure`).
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
     from . import measures
     from .spectrogram import stored_to_audio
     from .synth import TEMPO_RANGES

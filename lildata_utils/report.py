@@ -141,8 +141,9 @@ def metrics_table(runs: dict[str, dict[str, Any]]) -> str:
     for name, m in runs.items():
         modulation = f"{cell(m, 'modulation_distance', '.2f')} ({cell(m, 'modulation_floor', '.2f')})"
         frechet = f"{cell(m, 'frechet_distance', '.3g')} ({cell(m, 'frechet_floor', '.3g')})"
-        rows.append(f"| {_md(name)} | {_md(m['measured_on'])} | {m['frame_error_teacher_db']:.1f} | "
-                    f"{m['frame_error_free_db']:.1f} | {m['variance_ratio']:.3f} | {m['log_spectral_distance_db']:.1f} | "
+        rows.append(f"| {_md(name)} | {_md(m.get('measured_on', '-'))} | {cell(m, 'frame_error_teacher_db', '.1f')} | "
+                    f"{cell(m, 'frame_error_free_db', '.1f')} | {cell(m, 'variance_ratio', '.3f')} | "
+                    f"{cell(m, 'log_spectral_distance_db', '.1f')} | "
                     f"{modulation} | {cell(m, 'tempo_in_range', '.0%')} | {cell(m, 'beat_strength', '.2f')} | "
                     f"{frechet} | {cell(m, 'judge_probability', '.2f')} |")
     return "\n".join(rows)
