@@ -3,18 +3,20 @@
     python benchmarks/bench_generation_ablation.py data/prepared/builtin_classroom \\
         --judge runs/classroom/lildata_8_judge --work results/work/generator_ablation
 
-Trains the beat LSTM of the preset as ``lildata train-generator`` does, and three variants, each without
-one change: no beat phase (its inputs are zeros, in training and in generation), no path that holds each
-bin's level (that matrix fixed at zero), 16 clips a batch instead of 4. Each is measured over ``--clips``
-generations seeded by held-out clips with the judge (a classifier the generators never saw). Finished runs
-in ``--work`` are reused. Prints a Markdown table.
+Trains the beat LSTM of the preset as ``lildata train-generator`` does, and three variants, each with one
+change: no beat phase (its inputs are zeros, in training and in generation), the path that holds each bin's
+level (``hold=True``), 16 clips a batch instead of 4. Each is measured over ``--clips`` generations seeded
+by held-out clips with the judge (a classifier the generators never saw). Finished runs in ``--work`` with
+the same settings are reused. Prints a Markdown table.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-from dataclasses import replace
+import shutil
+from dataclasses import asdict, replace
 from pathlib import Path
 from unittest import mock
 
@@ -37,21 +39,11 @@ def main() -> None:
     course.import_tensorflow()
     data = dataset.PreparedDataset(args.data_dir)
     beat = generate.generator_preset(data.settings.name, "beat")
-    build = generate.build_generator
-
-    def without_hold(settings, n_bins, n_frames):
-
-        model = build(settings, n_bins, n_frames)
-        stay = model.get_layer("stay")
-        stay.set_weights([np.zeros_like(w) for w in stay.get_weights()])
-        stay.trainable = False
-        return lesson.compile_generator(model, settings.model, settings.learning_rate)
-
     zero_phase = lambda n, grid, scales=lesson.BEAT_SCALES: np.zeros((n, 2 * len(scales)), np.float32)  # noqa: E731
     variants = {
         "beat LSTM (the default)": (beat, []),
         "without the beat phase": (beat, [mock.patch.object(lesson, "beat_phase", zero_phase)]),
-        "without the path that holds levels": (beat, [mock.patch.object(generate, "build_generator", without_hold)]),
+        "with the path that holds levels": (replace(beat, hold=True), []),
         "16 clips a batch": (replace(beat, batch_size=16), []),
     }
     judge = training.load_run(args.judge)
@@ -59,12 +51,17 @@ def main() -> None:
     print("| generator | variance ratio | modulation distance (real-real) | tempo in range | beat strength | "
           "Fréchet distance (real-real) | judged P | training (s) |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for i, (name, (settings, patches)) in enumerate(variants.items()):
-        run = args.work / f"variant{i}"
+    for name, (settings, patches) in variants.items():
+        run = args.work / "_".join(name.replace("(", "").replace(")", "").split())
         for patch in patches:
             patch.start()
         try:
-            if not (run / "metrics.json").exists():
+            config = json.loads((run / "config.json").read_text()) if (run / "config.json").exists() else {}
+            if not (run / "metrics.json").exists() or config.get("generator") != json.loads(json.dumps(asdict(settings))):
+                if config.get("kind") == "lildata-generator-run":  # a generator run with other settings: remade
+                    shutil.rmtree(run)
+                elif run.exists() and any(run.iterdir()):
+                    raise SystemExit(f"{run}: not a generator run; move it away")
                 generate.train_generator(args.data_dir, run, settings, verbose=0)
             generator, config = generate.load_generator(run)
             m = generate.measure(generator, held_out, data.settings, n_clips=args.clips, judge=judge)

@@ -15,10 +15,10 @@
   that quantile of its own distribution, so a frame rises or falls as a whole
   (a drum hit, a chord) instead of dissolving into independent grain.
 * ``beat``: the autoregressive model that keeps time. It also reads the phase
-  of the frame to write on the seed clip's beat grid (librosa's beat tracker),
-  and a "stay" path adds each bin's previous level to its scores, so holding a
-  note is free and the LSTM's units go to the beat. It samples nearer the
-  median (``spread``) and trains with 4 clips a batch.
+  of the frame to write on the seed clip's beat grid (librosa's beat tracker).
+  It samples nearer the median (``spread``) and trains with 4 clips a batch.
+  ``hold=True`` adds a path that holds each bin's level (tried, and off: the
+  clips hold too much).
 
 Notebook: notebooks/05_lstm_generation.ipynb
 """
@@ -64,6 +64,7 @@ class GeneratorSettings:
         seed_frames: Real frames that start a generation (autoregressive).
         temperature: Sampling temperature (1: as learnt; lower: safer, smoother; 0.7 gave a
             variance ratio of 0.9 on the classroom preset).
+        hold: The beat model's path that holds each bin's previous level (off by default).
         spread: How far from the median the shared quantile of a frame is drawn (1: uniformly, as the
             autoregressive model; 0: each bin's median).
         max_clips: Most training clips, 0 for all; only those are read into memory (the paper
@@ -84,11 +85,12 @@ class GeneratorSettings:
     seed_frames: int = 16
     temperature: float = 0.7
     spread: float = 1.0
+    hold: bool = False
     max_clips: int = 0
     seed: int = 0
 
 
-_BEAT = GeneratorSettings(model="beat", units=128, epochs=40, batch_size=4, spread=0.8)
+_BEAT = GeneratorSettings(model="beat", units=128, epochs=40, batch_size=4, spread=0.5)
 GENERATOR_PRESETS = {
     "paper": {"paper": GeneratorSettings(model="paper", units=50, layers=2, epochs=50, learning_rate=1e-3,
                                          max_clips=600),
@@ -152,7 +154,7 @@ def build_generator(settings: GeneratorSettings, n_bins: int, n_frames: int):
         model = lesson.autoregressive_lstm(n_bins, settings.levels, settings.layers, settings.units, settings.input_noise)
     elif settings.model == "beat":
         model = lesson.beat_lstm(n_bins, 2 * len(lesson.BEAT_SCALES), settings.levels, settings.layers, settings.units,
-                                 settings.input_noise)
+                                 settings.input_noise, settings.hold)
     else:
         raise ValueError(f"unknown generator {settings.model!r}")
     return lesson.compile_generator(model, settings.model, settings.learning_rate)
@@ -302,9 +304,10 @@ def _step_function(generator: Generator):
     cells = [model.get_layer(f"lstm{i + 1}").cell for i in range(generator.settings.layers)]
     head = model.get_layer("levels")
     levels, n_bins = generator.settings.levels, generator.n_bins
-    stay = (model.get_layer("previous_level"), model.get_layer("stay")) if generator.settings.model == "beat" else None
+    names = {layer.name for layer in model.layers}
+    stay = (model.get_layer("previous_level"), model.get_layer("stay")) if "stay" in names else None
 
-    @tf.function(reduce_retracing=True)
+    @tf.function(reduce_retracing=True, autograph=False)  # plain Python: nothing for autograph to convert
     def step(x, states):
         frame = x[:, :n_bins]
         x = project(x)
@@ -313,7 +316,7 @@ def _step_function(generator: Generator):
             x, state = cell(x, state)
             new_states.append(state)
         logits = tf.reshape(head(x), (-1, n_bins, levels))
-        if stay is not None:  # the beat model's path that holds each bin's level
+        if stay is not None:  # the path that holds each bin's level (beat model, hold=True)
             logits = logits + stay[1](stay[0](frame))
         return logits, new_states
 

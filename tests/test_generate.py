@@ -168,12 +168,16 @@ def test_sampling_spread_zero_gives_each_bins_median():
     assert len(np.unique(draws[:, 0])) == 4  # spread 1: the whole distribution
 
 
-def test_the_beat_model_step_matches_the_whole_model():
+@pytest.mark.parametrize("hold", [False, True])
+def test_the_beat_model_step_matches_the_whole_model(hold):
     """Generation runs the LSTM cells one frame at a time: it must give what the trained model gives."""
+    from dataclasses import replace
+
     from lildata_utils.lessons.generators import beat_phase
 
-    settings = generate.generator_preset("tiny", "beat")
+    settings = replace(generate.generator_preset("tiny", "beat"), hold=hold)
     model = generate.build_generator(settings, 32, 40)
+    assert ("stay" in {layer.name for layer in model.layers}) == hold
     rng = np.random.default_rng(0)
     frames = rng.random((1, 12, 32)).astype(np.float32)
     phase = beat_phase(13, (0.0, 6.0))[None, 1:]
@@ -190,7 +194,9 @@ def test_the_beat_model_step_matches_the_whole_model():
 
 def test_the_stay_path_holds_each_bins_level():
     """With the LSTM's scores at zero, the stay path alone picks each bin's previous level."""
-    settings = generate.generator_preset("tiny", "beat")
+    from dataclasses import replace
+
+    settings = replace(generate.generator_preset("tiny", "beat"), hold=True)
     model = generate.build_generator(settings, 16, 20)
     levels = model.get_layer("levels")
     levels.set_weights([np.zeros_like(w) for w in levels.get_weights()])
@@ -235,3 +241,12 @@ def test_real_seeds_score_the_frechet_floor_exactly(tiny_prepared):
     assert out["frechet_distance"] == pytest.approx(out["frechet_floor"])
     other = generate.music_measures(real[5:10], real[:5], real, TINY, "noise", judge=(model, {"labels": ["a", "b"]}))
     assert other["frechet_floor"] == pytest.approx(out["frechet_floor"])
+
+
+def test_the_beat_lstm_is_the_default_generator_and_samples_nearer_the_median():
+    assert cli.build_parser().parse_args(["train-generator", "d", "r"]).model == "beat"
+    for preset in ("tiny", "classroom", "paper"):
+        beat = generate.generator_preset(preset, "beat")
+        assert beat.model == "beat" and beat.batch_size == 4 and 0 < beat.spread < 1 and not beat.hold
+        assert generate.generator_preset(preset, "autoregressive").spread == 1.0  # the uniform draw, as before
+    assert generate.generator_preset("paper", "beat").max_clips == 600

@@ -121,10 +121,10 @@ def beat_phase(n_frames, grid, scales=BEAT_SCALES):
                            for k in scales], axis=-1).astype(np.float32)
 
 
-def beat_lstm(n_bins, n_phase, levels=16, lstm_layers=2, units=128, input_noise=0.05):
-    """The autoregressive LSTM that keeps time: it reads the previous frame and the phase of the frame to write;
-    a 'stay' path adds each bin's previous level (one-hot, through a levels x levels matrix that starts as the
-    identity) to the LSTM's scores for that bin."""
+def beat_lstm(n_bins, n_phase, levels=16, lstm_layers=2, units=128, input_noise=0.05, hold=False):
+    """The autoregressive LSTM that keeps time: it reads the previous frame and the phase of the frame to write.
+    hold=True adds a path that holds notes: each bin's previous level (one-hot, through a levels x levels matrix
+    that starts as the identity) is added to the LSTM's scores for that bin."""
     frames = keras.Input((None, n_bins), name="frames")
     phase = keras.Input((None, n_phase), name="phase")
     noisy = layers.GaussianNoise(input_noise, name="input_noise")(frames) if input_noise else frames
@@ -132,7 +132,9 @@ def beat_lstm(n_bins, n_phase, levels=16, lstm_layers=2, units=128, input_noise=
     for i in range(lstm_layers):
         x = layers.LSTM(units, return_sequences=True, name=f"lstm{i + 1}")(x)
     scores = layers.Reshape((-1, n_bins, levels), name="per_bin")(layers.Dense(n_bins * levels, name="levels")(x))
-    previous = LevelOneHot(levels, name="previous_level")(frames)
-    stay = layers.Dense(levels, use_bias=False, kernel_initializer=keras.initializers.Identity(2.0), name="stay")(previous)
-    return keras.Model([frames, phase], layers.Softmax(name="next_frame")(layers.Add(name="scores")([scores, stay])),
-                       name="beat_lstm")
+    if hold:
+        previous = LevelOneHot(levels, name="previous_level")(frames)
+        stay = layers.Dense(levels, use_bias=False, kernel_initializer=keras.initializers.Identity(2.0),
+                            name="stay")(previous)
+        scores = layers.Add(name="scores")([scores, stay])
+    return keras.Model([frames, phase], layers.Softmax(name="next_frame")(scores), name="beat_lstm")
