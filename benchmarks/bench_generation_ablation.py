@@ -7,7 +7,8 @@ Trains the beat LSTM of the preset as ``lildata train-generator`` does, and thre
 change: no beat phase (its inputs are zeros, in training and in generation), the path that holds each bin's
 level (``hold=True``), 16 clips a batch instead of 4. Each is measured over ``--clips`` generations seeded
 by held-out clips with the judge (a classifier the generators never saw). Finished runs in ``--work`` with
-the same settings are reused. Prints a Markdown table.
+the same settings are reused. Prints a Markdown table; ``--out`` also writes the rows as JSON (notebook 05
+shows them).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def main() -> None:
     parser.add_argument("--judge", required=True)
     parser.add_argument("--work", type=Path, default=Path("results/work/generator_ablation"))
     parser.add_argument("--clips", type=int, default=16)
+    parser.add_argument("--out", type=Path, help="write the rows here as JSON")
     args = parser.parse_args()
 
     import numpy as np
@@ -48,6 +50,7 @@ def main() -> None:
     }
     judge = training.load_run(args.judge)
     held_out = generate._frames(generate._clips_of(data, beat.label, ("val", "test")))
+    rows = []
     print("| generator | variance ratio | modulation distance (real-real) | tempo in range | beat strength | "
           "Fréchet distance (real-real) | judged P | training (s) |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -71,6 +74,18 @@ def main() -> None:
         print(f"| {name} | {m['variance_ratio']:.2f} | {m['modulation_distance']:.2f} ({m['modulation_floor']:.2f}) | "
               f"{m['tempo_in_range']:.0%} | {m['beat_strength']:.2f} | {m['frechet_distance']:.1f} "
               f"({m['frechet_floor']:.1f}) | {m['judge_probability']:.2f} | {config['seconds']:.0f} |", flush=True)
+        rows.append({"generator": name, "training_seconds": config["seconds"], **{k: v for k, v in m.items() if k in (
+            "variance_ratio", "modulation_distance", "modulation_floor", "tempo_in_range", "beat_strength",
+            "frechet_distance", "frechet_floor", "judge_probability", "n_clips")}})
+    if args.out:
+        import platform
+
+        from lildata_utils.files import write_json
+
+        write_json(args.out, {"command": "python benchmarks/bench_generation_ablation.py " + " ".join(
+            str(a) for a in (args.data_dir, "--judge", args.judge, "--clips", args.clips)),
+            "judge": str(args.judge), "machine": f"{os.cpu_count()} CPU cores, {platform.processor() or platform.machine()}",
+            "rows": rows})
 
 
 if __name__ == "__main__":
