@@ -68,11 +68,13 @@ test-colab: $(COLAB_STAMP)
 # The classifier table at the paper's size: the built-in songs at 631 x 631 (61 songs of 100 s per genre, about
 # 9,750 clips), the softmax and Lil Data (the recipe and the paper's set-up), 4 and 8 genres, song and chunk split.
 # Resumable: finished runs are reused, an interrupted one resumes. PAPER_MODELS=softmax,lildata,resnet50 adds
-# ResNet50 (for a GPU). Not yet timed end to end on a CPU.
+# ResNet50 (for a GPU). Then scripts/results_paper.py: the paper's transfer pair with every method and the
+# generators at the same size, judged by classifiers of the first step; a summary of all in results/paper.json.
 PAPER_MODELS ?= softmax,lildata
 paper: $(STAMP)
 	$(BIN)/python scripts/results_classifiers.py --preset paper --songs-per-genre 61 --seconds 100 \
 	  --models $(PAPER_MODELS) --paper-setup --work results/work_paper --out results/classifiers_paper.json
+	$(BIN)/python scripts/results_paper.py --work results/work_paper --out results/paper.json
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_synth.py

@@ -2,10 +2,12 @@
 
     python benchmarks/bench_transfer.py [--iterations 6] [--preset paper]
 
-For each net (VGG19, Lil Data, random 1-D), times ``StyleTransfer``'s compiled step (after the first,
-tracing, call) and one forward-and-backward training step of the same network on one input (gradients
-for its weights, applied by Adam, also compiled). Target: the transfer step costs at most 1.5x the
-training step (no retracing, no eager overhead). Weights are random: speed does not depend on them.
+For each net (VGG19, Lil Data, random 1-D), times notebook 04's compiled step (``make_step``, after the
+first, tracing, call) and one forward-and-backward training step of the same network on one input
+(gradients for its weights, applied by Adam, also compiled). Target: the transfer step costs at most 1.5x
+the training step (no retracing, no eager overhead). Weights are random: speed does not depend on them.
+Then the closed-form methods (``statistics``, ``modulation``): the whole transfer, which has no steps,
+against Lil Data's training step.
 """
 
 from __future__ import annotations
@@ -62,27 +64,39 @@ def main() -> None:
     settings = config.get_preset(args.preset)
     rng = np.random.default_rng(0)
     content, style = (rng.random(settings.shape).astype(np.float32) for _ in range(2))
-    print(f"{'net':<10}{'s / transfer step':>20}{'s / training step':>20}{'ratio':>8}")
+    import tensorflow as tf
+
+    from lildata_utils.lessons import style as lesson
+
+    print(f"preset {args.preset}, spectrograms {settings.shape[0]} x {settings.shape[1]}, {os.cpu_count()} CPU cores")
+    print(f"{'method':<12}{'s / transfer step':>20}{'s / training step':>20}{'ratio':>8}")
+    lil_train = None
     for net in transfer.NETS:
-        ts = transfer.transfer_settings(net, iterations=args.iterations + 1, vgg_weights="none")
+        ts = transfer.transfer_settings(net, iterations=args.iterations, vgg_weights="none")
         classifier = models.lil_data(settings.shape, 8) if net == "lildata" else None
         extractor = transfer.feature_extractor(ts, settings.shape, classifier)
-        run = transfer.StyleTransfer(extractor, ts, content, style)
-        _, per_step = timed_run(run)
-        assert run.step.experimental_get_tracing_count() == 1
+        fast = transfer._fast_style_for(extractor, style, ts) if net == "random1d" else None
+        as_image = lambda s: tf.constant(np.asarray(s, np.float32)[None, ..., None])  # noqa: E731
+        image = tf.Variable(as_image(content))
+        step, _ = lesson.make_step(extractor, image, as_image(content), as_image(style), ts, fast)
+        step()  # traces and compiles
+        start = time.perf_counter()
+        for _ in range(args.iterations):
+            step()
+        per_step = (time.perf_counter() - start) / args.iterations
+        assert step.experimental_get_tracing_count() == 1
         train = training_step_seconds(extractor, settings.shape, args.iterations)
-        print(f"{net:<10}{per_step:>20.3f}{train:>20.3f}{per_step / train:>8.2f}", flush=True)
-
-
-def timed_run(run, iterations: int | None = None):
-    """Run a transfer; returns the result and the seconds per iteration after the first (compiling) one."""
-    import time
-
-    run.run(1)
-    start = time.perf_counter()
-    n = (run.settings.iterations if iterations is None else iterations) - 1
-    result = run.run(n)
-    return result, (time.perf_counter() - start) / max(n, 1)
+        lil_train = train if net == "lildata" else lil_train
+        print(f"{net:<12}{per_step:>20.3f}{train:>20.3f}{per_step / train:>8.2f}", flush=True)
+    for method in transfer.CLOSED_FORM:
+        start = time.perf_counter()
+        for _ in range(args.iterations):
+            if method == "statistics":
+                lesson.match_statistics(content, style)
+            else:
+                lesson.modulation_transfer(content, style, transfer.envelope_bins(settings, 64.0))
+        whole = (time.perf_counter() - start) / args.iterations
+        print(f"{method:<12}{whole:>20.3f}{lil_train:>20.3f}{whole / lil_train:>8.2f}   (the whole transfer: no steps)")
 
 
 if __name__ == "__main__":

@@ -213,12 +213,18 @@ def _cmd_transfer(args: argparse.Namespace) -> int:
     from .training import load_run
     from .transfer import genre_transfer, load_sound_clip, transfer_settings
 
+    from .transfer import BEST_METHOD, METHODS
+
     try:
-        net, _, run_dir = args.net.partition(":")
+        net, _, run_dir = args.method.partition(":")
+        net = BEST_METHOD if net == "best" else net
+        if net not in METHODS:
+            return _fail(f"unknown method {args.method!r}: choose one of {', '.join(METHODS)} or best")
         if net == "lildata" and not run_dir:
-            return _fail("--net lildata needs a trained run: --net lildata:RUN_DIR")
+            return _fail("--method lildata needs a trained run: --method lildata:RUN_DIR")
         classifier, config = load_run(run_dir) if net == "lildata" else (None, None)
         judge = load_run(args.judge) if args.judge else None
+        second_judge = load_run(args.second_judge) if args.second_judge else None
         data = PreparedDataset(args.data) if args.data else None
         if data is not None:
             settings = data.settings
@@ -228,11 +234,13 @@ def _cmd_transfer(args: argparse.Namespace) -> int:
             settings = settings_from_dict(judge[1]["data_settings"])
         else:
             settings = get_preset(args.preset)
-        for name, run in (("--net", config), ("--judge", judge[1] if judge else None)):
+        for name, run in (("--method", config), ("--judge", judge[1] if judge else None),
+                          ("--second-judge", second_judge[1] if second_judge else None)):
             if run is not None and settings_from_dict(run["data_settings"]).shape != settings.shape:
                 return _fail(f"the model of {name} was trained on spectrograms of another shape than {settings.shape}")
-        if judge is not None:
-            judge[1]["run_dir"] = str(args.judge)
+        for who, where in ((judge, args.judge), (second_judge, args.second_judge)):
+            if who is not None:
+                who[1]["run_dir"] = str(where)
         for name, value in (("--content", args.content), ("--style", args.style)):
             if data is not None and not str(value).isdigit():
                 return _fail(f"{name}: with --data, give a clip number (0 to {len(data) - 1}), not {value!r}")
@@ -241,21 +249,32 @@ def _cmd_transfer(args: argparse.Namespace) -> int:
                              f"(0 to {len(data) - 1})")
         content = load_sound_clip(args.content, settings, data, args.content_offset)
         style = load_sound_clip(args.style, settings, data, args.style_offset)
-        transfer = transfer_settings(net, iterations=args.iterations, alpha=args.alpha, beta=args.beta,
-                                     vgg_weights=args.vgg_weights, learning_rate=args.learning_rate)
+        if net in METHODS[:3] and args.envelope_hz is not None:
+            return _fail("--envelope-hz is a setting of --method modulation")
+        transfer = transfer_settings(net, iterations=args.iterations if net in METHODS[:3] else None, alpha=args.alpha,
+                                     beta=args.beta, vgg_weights=args.vgg_weights, learning_rate=args.learning_rate,
+                                     envelope_hz=args.envelope_hz)
         outcome = genre_transfer(content, style, settings, transfer, args.out_dir, classifier=classifier,
-                                 judge=judge, style_genre=args.style_genre)
+                                 judge=judge, style_genre=args.style_genre, second_judge=second_judge)
     except (AudioError, DatasetError, ValueError) as error:
         return _fail(str(error))
     distance = outcome["log_spectral_distance_db"]
-    print(f"{net}: {transfer.iterations} iterations in {outcome['seconds']:.0f} s; loss "
-          f"{outcome['losses']['start']['total']:.4g} -> {outcome['losses']['end']['total']:.4g}")
+    if outcome["losses"] is None:
+        print(f"{net}: closed form, {outcome['seconds']:.2f} s")
+    else:
+        print(f"{net}: {transfer.iterations} iterations in {outcome['seconds']:.0f} s; loss "
+              f"{outcome['losses']['start']['total']:.4g} -> {outcome['losses']['end']['total']:.4g}")
     print(f"log-spectral distance: result to content {distance['result_to_content']:.1f} dB, to style "
           f"{distance['result_to_style']:.1f} dB (content to style {distance['content_to_style']:.1f} dB)")
-    if "judge" in outcome:
-        p = outcome["judge"]["probability"]
-        print(f"judged P({outcome['judge']['style_genre']}): content {p['content']:.2f}, control {p['control']:.2f}, "
-              f"result {p['result']:.2f}")
+    kept = outcome["content_measures"]
+    print(f"what should stay the content's: chroma distance to content {kept['chroma_db']['result_to_content']:.1f} dB, "
+          f"to style {kept['chroma_db']['result_to_style']:.1f} dB; onset distance to content "
+          f"{kept['onsets']['result_to_content']:.2f}, to style {kept['onsets']['result_to_style']:.2f}")
+    for key, name in (("judge", "judge"), ("second_judge", "second judge")):
+        if key in outcome:
+            p = outcome[key]["probability"]
+            print(f"{name}: P({outcome[key]['style_genre']}): content {p['content']:.2f}, control {p['control']:.2f}, "
+                  f"result {p['result']:.2f}")
     print(f"wrote {args.out_dir}/content.wav, style.wav, control.wav, result.wav, spectrograms.png, outcome.json")
     return 0
 
@@ -414,7 +433,9 @@ def _add_transfer_commands(sub) -> None:
     p = sub.add_parser("transfer", help="neural genre transfer: the content of one clip in the style of another")
     p.add_argument("--content", required=True, help="an audio file, or a clip number with --data")
     p.add_argument("--style", required=True, help="an audio file, or a clip number with --data")
-    p.add_argument("--net", default="vgg19", help="vgg19, lildata:RUN_DIR or random1d")
+    p.add_argument("--method", "--net", dest="method", default="best",
+                   help="vgg19, lildata:RUN_DIR or random1d (the paper's nets), statistics or modulation (closed "
+                        "form), or best (modulation)")
     p.add_argument("--data", type=Path, help="a prepared dataset, to pick clips by number")
     p.add_argument("--preset", default="paper", help="spectrogram settings for audio files (default: paper)")
     p.add_argument("--content-offset", type=_non_negative_float, default=0.0, help="seconds into the content file")
@@ -424,7 +445,10 @@ def _add_transfer_commands(sub) -> None:
     p.add_argument("--beta", type=_non_negative_float, help="style weight")
     p.add_argument("--learning-rate", type=_positive_float)
     p.add_argument("--vgg-weights", help="auto, imagenet, none or a weights file")
+    p.add_argument("--envelope-hz", type=_non_negative_float,
+                   help="--method modulation: smoothing over frequency of the spectral envelope (default 64; 0: none)")
     p.add_argument("--judge", type=Path, help="a classifier run, to judge the genre shift")
+    p.add_argument("--second-judge", type=Path, help="another classifier run (another family), to judge it too")
     p.add_argument("--style-genre", help="the genre to judge by (default: the style clip's)")
     p.add_argument("out_dir", type=Path)
     p.set_defaults(func=_cmd_transfer)

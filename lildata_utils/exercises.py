@@ -166,6 +166,18 @@ def _shift_style(answer, shifted_cost: float | None = None, other_cost: float | 
             ) if answer == truth else (False, f"measured: {said}")
 
 
+def _copy_passes(answer, passes: dict | None = None, **_) -> tuple[bool, str]:
+    """04.3: the style clip copied as the "result": which test does it pass, the judges' or the content's?"""
+    if answer not in ("judges", "content"):
+        return False, "answer 'judges' or 'content'"
+    if not passes:
+        return False, "run the cell that measures the copy first"
+    said = ", ".join(f"{k}: {'passed' if v else 'failed'}" for k, v in passes.items())
+    if passes[answer] and not passes["judges" if answer == "content" else "content"]:
+        return True, f"right ({said}): a judge's probability alone rewards copying the style; the notes and hits do not"
+    return False, f"measured: {said}"
+
+
 def _temperature(answer, ratios: dict | None = None, **_) -> tuple[bool, str]:
     """05.1: does the variance ratio go up or down at temperature 1.0 (from 0.7)?"""
     if answer not in ("up", "down"):
@@ -217,7 +229,7 @@ CHECKS: dict[str, Callable[..., tuple[bool, str]]] = {
     "01.1": _shape, "01.2": _half_sine_db, "01.3": _plain_griffin_lim,
     "02.1": _conv1_weights, "02.2": _song_from_clips, "02.3": _chunk_vs_song, "02.4": _standardise_leak,
     "03.1": _bn_steps, "03.2": _weights_ratio,
-    "04.1": _gram_function, "04.2": _shift_style,
+    "04.1": _gram_function, "04.2": _shift_style, "04.3": _copy_passes,
     "05.1": _temperature, "05.2": _paper_deterministic,
     "06.1": _binomial, "06.2": _fewest_answers,
 }

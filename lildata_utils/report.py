@@ -19,7 +19,7 @@ from typing import Any
 from . import audio, dataset, spectrogram
 from .files import atomic_path, save_figure, slug, write_text
 
-__all__ = ["collect_results", "markdown_table_to_html", "metrics_table", "outcome_table", "results_table",
+__all__ = ["collect_results", "markdown_table_to_html", "metrics_table", "outcome_table", "results_table", "transfer_grid_table",
            "write_report"]
 
 
@@ -124,6 +124,26 @@ def outcome_table(outcomes: dict[str, dict[str, Any]]) -> str:
              f"{b['result']['high_db'] - b['content']['high_db']:+.1f}"]
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
+
+
+def transfer_grid_table(summaries: dict[str, dict[str, Any]]) -> str:
+    """A Markdown table of transfer methods on a grid of pairs, one row per :func:`~lildata_utils.transfer.grid_summary`.
+
+    Notebook: notebooks/04_genre_transfer.ipynb
+    """
+    lines = ["| method | P(style), paper's pair: judge / second judge | P(style), grid mean: judge / second judge | "
+             "chroma distance to content / style (dB) | onset distance to content / style | "
+             "pairs nearer the content: chroma, onsets | LSD to content / style (dB) | s per pair | target |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for name, s in summaries.items():
+        lines.append(
+            f"| {name} | {s['paper_pair_judge']:.2f} / {s['paper_pair_second_judge']:.2f} | "
+            f"{s['grid_judge']:.2f} / {s['grid_second_judge']:.2f} | {s['chroma_to_content']:.1f} / "
+            f"{s['chroma_to_style']:.1f} | {s['onsets_to_content']:.2f} / {s['onsets_to_style']:.2f} | "
+            f"{s['pairs_nearer_content_chroma']}, {s['pairs_nearer_content_onsets']} of {s['pairs']} | "
+            f"{s['lsd_to_content']:.1f} / {s['lsd_to_style']:.1f} | {s['seconds']:.2g} | "
+            f"{'met' if s['target_met'] else 'not met'} |")
+    return "\n".join(lines)
 
 
 def metrics_table(runs: dict[str, dict[str, Any]]) -> str:

@@ -38,6 +38,7 @@ SOLUTIONS: dict[str, Any] = {
     "03.2": Derived(lambda c: c["resnet_params"] / c["lildata_params"]),
     "04.1": _gram,
     "04.2": Derived(lambda c: "shifted" if c["shifted_cost"] > c["other_cost"] else "other"),
+    "04.3": Derived(lambda c: next((k for k, v in c["passes"].items() if v), "judges")),
     "05.1": Derived(lambda c: "up" if c["ratios"][1.0] > c["ratios"][0.7] else "down"),
     "05.2": "same",
     "06.1": "no",                           # binomtest(8, 10).pvalue = 0.109

@@ -40,11 +40,19 @@ import numpy as np
 
 from .config import SpectrogramSettings
 
-__all__ = ["NETS", "NET_DEFAULTS", "SoundClip", "TransferSettings", "band_levels", "fast_style_cost",
-           "feature_extractor", "finish_transfer", "genre_transfer", "load_sound_clip", "settings_dict",
-           "spectral_centroid_hz", "transfer_settings"]
+__all__ = ["BEST_METHOD", "CLOSED_FORM", "METHODS", "NETS", "NET_DEFAULTS", "SoundClip", "TransferSettings",
+           "band_levels", "chroma_distance_db", "envelope_bins", "fast_style_cost", "feature_extractor",
+           "finish_transfer", "genre_transfer", "grid_summary", "load_sound_clip", "onset_distance", "paper_pair", "settings_dict",
+           "spectral_centroid_hz", "transfer_grid", "transfer_settings"]
 
 NETS = ("vgg19", "lildata", "random1d")
+CLOSED_FORM = ("statistics", "modulation")
+"""Methods with no network and no optimisation (notebook 04, section 5): ``statistics`` gives each
+frequency bin the style's mean and spread over time (per-bin AdaIN); ``modulation`` gives the spectral
+envelope the style's modulation spectrum with the content's timing (the phase over time)."""
+METHODS = NETS + CLOSED_FORM
+BEST_METHOD = "modulation"
+"""The method that came nearest the target of two judges on the transfer grid (RESULTS.md)."""
 
 NET_DEFAULTS: dict[str, dict[str, Any]] = {
     "vgg19": {"style_layers": ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1"),
@@ -56,6 +64,8 @@ NET_DEFAULTS: dict[str, dict[str, Any]] = {
     # Ulyanov and Lebedev's alpha 1e-2 on sum (a_C - a_G)^2 is 2e-2 on the course's 1/2 sum (a_C - a_G)^2
     "random1d": {"style_layers": ("conv1d",), "style_weights": (1.0,), "content_layer": "conv1d",
                  "alpha": 2e-2, "beta": 1.0, "iterations": 300, "paper_iterations": (300,)},
+    **{method: {"style_layers": (), "style_weights": (), "content_layer": "", "alpha": 0.0, "beta": 0.0,
+                "iterations": 0, "paper_iterations": (0,)} for method in CLOSED_FORM},
 }
 """The paper's layers, weights, alpha, beta and iterations for each net (random1d: Ulyanov's)."""
 
@@ -65,7 +75,8 @@ class TransferSettings:
     """One transfer's settings; build with :func:`transfer_settings` to get a net's defaults.
 
     Attributes:
-        net: ``vgg19``, ``lildata`` or ``random1d``.
+        net: The method: ``vgg19``, ``lildata`` or ``random1d`` (a network's costs, optimised), or
+            ``statistics`` or ``modulation`` (closed form, no iterations); see :data:`METHODS`.
         iterations: Optimisation steps.
         alpha: Weight of the content cost.
         beta: Weight of the style cost.
@@ -74,6 +85,8 @@ class TransferSettings:
         vgg_weights: ``auto``, ``imagenet``, ``none`` or a weights file (vgg19).
         filters, width: The random 1-D convolution (random1d).
         seed: Seed of random weights.
+        envelope_hz: ``modulation``: the width (standard deviation) of the smoothing over frequency that
+            makes the spectral envelope (0: none, the whole spectrogram is transferred).
     """
 
     net: str = "vgg19"
@@ -88,15 +101,18 @@ class TransferSettings:
     filters: int = 4096
     width: int = 11
     seed: int = 0
+    envelope_hz: float = 64.0
 
 
 def transfer_settings(net: str, **changes) -> TransferSettings:
-    """The settings of a net with the paper's defaults, with changes (``None`` values are ignored).
+    """The settings of a method with its defaults (the paper's for the nets), with changes (``None`` values are
+    ignored). ``best`` is :data:`BEST_METHOD`.
 
     Notebook: notebooks/04_genre_transfer.ipynb
     """
-    if net not in NETS:
-        raise ValueError(f"unknown net {net!r}: choose one of {', '.join(NETS)}")
+    net = BEST_METHOD if net == "best" else net
+    if net not in METHODS:
+        raise ValueError(f"unknown method {net!r}: choose one of {', '.join(METHODS)} or best")
     defaults = {k: v for k, v in NET_DEFAULTS[net].items() if k != "paper_iterations"}
     return replace(TransferSettings(net=net, **defaults), **{k: v for k, v in changes.items() if v is not None})
 
@@ -226,6 +242,126 @@ def _fast_style_for(extractor, style: np.ndarray, settings: TransferSettings):
     return style_cost_fn
 
 
+def envelope_bins(settings: SpectrogramSettings, envelope_hz: float) -> float:
+    """The smoothing width of ``modulation`` in bins of these spectrograms (a bin is ``sample_rate / n_fft`` Hz)."""
+    return float(envelope_hz) * settings.n_fft / settings.sample_rate
+
+
+def _chroma_db(stored: np.ndarray, settings: SpectrogramSettings) -> np.ndarray:
+    import librosa
+
+    from .spectrogram import stored_to_magnitude
+
+    magnitude = stored_to_magnitude(stored, settings)
+    chroma = librosa.feature.chroma_stft(S=magnitude ** 2, sr=settings.sample_rate, n_fft=settings.n_fft, norm=None)
+    chroma = chroma / np.maximum(chroma.max(axis=0, keepdims=True), 1e-10)  # each frame: its loudest pitch class = 1
+    return np.maximum(10.0 * np.log10(np.maximum(chroma, 1e-10)), -40.0)
+
+
+def chroma_distance_db(stored_a: np.ndarray, stored_b: np.ndarray, settings: SpectrogramSettings) -> float:
+    """The log-spectral distance of two clips' chromagrams: which pitch classes sound, frame by frame.
+
+    Each frame's chroma is scaled so that its loudest pitch class is 0 dB (floor -40 dB), so loudness and
+    timbre do not count, only the notes; the distance is the RMS difference in dB over frames and pitch
+    classes. A transfer that keeps the content's melody and chords stays near the content's chroma; copying
+    the style clip moves to the style's.
+
+    Notebook: notebooks/04_genre_transfer.ipynb
+    """
+    a, b = _chroma_db(stored_a, settings), _chroma_db(stored_b, settings)
+    return float(np.sqrt(np.mean((a - b) ** 2)))
+
+
+def _onset_envelope(stored: np.ndarray, settings: SpectrogramSettings) -> np.ndarray:
+    from .spectrogram import stored_to_db
+
+    flux = np.maximum(np.diff(stored_to_db(stored, settings), axis=1), 0.0).mean(axis=0)  # spectral flux
+    return flux / max(float(flux.max()), 1e-9)
+
+
+def onset_distance(stored_a: np.ndarray, stored_b: np.ndarray, settings: SpectrogramSettings) -> float:
+    """The RMS difference of two clips' onset envelopes (spectral flux, each scaled to a peak of 1): where in
+    time the hits are. 0 for the same clip; about 0.2 to 0.6 between clips of different songs.
+
+    Notebook: notebooks/04_genre_transfer.ipynb
+    """
+    a, b = _onset_envelope(stored_a, settings), _onset_envelope(stored_b, settings)
+    return float(np.sqrt(np.mean((a - b) ** 2)))
+
+
+def _middle_test_clip(data, song: str) -> int:
+    clips = [c for c in data.clips if c.song == song]
+    return clips[len(clips) // 2].clip
+
+
+def paper_pair(data, content_genre: str = "lofi", style_genre: str = "future_bass") -> tuple[int, int]:
+    """The paper's pair: the middle clip of the middle test clips of a content genre and of a style genre.
+
+    Notebook: notebooks/04_genre_transfer.ipynb
+    """
+    def middle(genre: str) -> int:
+        clips = data.select("test", [genre]) or data.select(None, [genre])
+        return clips[len(clips) // 2].clip
+
+    return middle(content_genre), middle(style_genre)
+
+
+def transfer_grid(data, n_pairs: int = 8, seed: int = 0) -> list[tuple[int, int]]:
+    """A fixed grid of ``(content clip, style clip)`` pairs: the middle clips of test songs of two different
+    genres, drawn by ``seed``, each ordered pair of genres at most once (fewer pairs if the test split has
+    fewer).
+
+    Notebook: notebooks/04_genre_transfer.ipynb
+    """
+    songs = sorted({(c.label, c.song) for c in data.select("test", None)})
+    pairs_of_genres = [(a, b) for a in songs for b in songs if a[0] != b[0]]
+    order = np.random.default_rng(seed).permutation(len(pairs_of_genres))
+    grid, seen = [], set()
+    for i in order:
+        (genre_c, song_c), (genre_s, song_s) = pairs_of_genres[i]
+        if (genre_c, genre_s) in seen:
+            continue
+        seen.add((genre_c, genre_s))
+        grid.append((_middle_test_clip(data, song_c), _middle_test_clip(data, song_s)))
+        if len(grid) == n_pairs:
+            break
+    return grid
+
+
+def grid_summary(rows: list[dict[str, Any]], of: str = "result") -> dict[str, Any]:
+    """One method's outcomes (:func:`finish_transfer` with both judges) on the paper's pair (the first row) and a
+    grid (the rest), summed up: both judges' P(style) on the pair and on average over the grid, the content
+    measures to content and to style (means, and how many pairs are nearer the content), the log-spectral
+    distances, and whether the target of notebook 04 is met (both judges at least 0.5 on the pair and on
+    average, nearer the content than the style in chroma and in onsets on average).
+    ``of="control"`` sums up the Griffin-Lim control instead (its distances to the style are the content's).
+
+    Notebook: notebooks/04_genre_transfer.ipynb
+    """
+    grid = rows[1:]
+    key = {"content": f"{of}_to_content", "style": "result_to_style" if of == "result" else "content_to_style"}
+    mean = lambda f: float(np.mean([f(r) for r in grid]))  # noqa: E731
+    p1 = lambda r: r["judge"]["probability"][of]  # noqa: E731
+    p2 = lambda r: r["second_judge"]["probability"][of]  # noqa: E731
+    cm = lambda r, k, to: r["content_measures"][k][key[to]]  # noqa: E731
+    out = {"paper_pair_judge": p1(rows[0]), "paper_pair_second_judge": p2(rows[0]),
+           "grid_judge": mean(p1), "grid_second_judge": mean(p2),
+           "chroma_to_content": mean(lambda r: cm(r, "chroma_db", "content")),
+           "chroma_to_style": mean(lambda r: cm(r, "chroma_db", "style")),
+           "onsets_to_content": mean(lambda r: cm(r, "onsets", "content")),
+           "onsets_to_style": mean(lambda r: cm(r, "onsets", "style")),
+           "pairs_nearer_content_chroma": sum(cm(r, "chroma_db", "content") < cm(r, "chroma_db", "style") for r in grid),
+           "pairs_nearer_content_onsets": sum(cm(r, "onsets", "content") < cm(r, "onsets", "style") for r in grid),
+           "lsd_to_content": mean(lambda r: r["log_spectral_distance_db"][key["content"]]),
+           "lsd_to_style": mean(lambda r: r["log_spectral_distance_db"][key["style"]]),
+           "seconds": mean(lambda r: r["seconds"]) if of == "result" else 0.0, "pairs": len(grid)}
+    out["target_met"] = bool(min(out["paper_pair_judge"], out["paper_pair_second_judge"], out["grid_judge"],
+                                 out["grid_second_judge"]) >= 0.5
+                             and out["chroma_to_content"] < out["chroma_to_style"]
+                             and out["onsets_to_content"] < out["onsets_to_style"])
+    return out
+
+
 def spectral_centroid_hz(stored: np.ndarray, settings: SpectrogramSettings) -> float:
     """The magnitude-weighted mean frequency of a stored spectrogram, in Hz ("brightness").
 
@@ -298,7 +434,7 @@ def load_sound_clip(source: str, settings: SpectrogramSettings, data=None, offse
 
 def genre_transfer(content: SoundClip, style: SoundClip, settings: SpectrogramSettings, transfer: TransferSettings,
                    out_dir=None, classifier=None, judge=None, style_genre: str | None = None,
-                   callback: Callable[[int, dict], None] | None = None) -> dict[str, Any]:
+                   callback: Callable[[int, dict], None] | None = None, second_judge=None) -> dict[str, Any]:
     """Transfer with notebook 04's ``style_transfer``, then invert, judge, measure and write (:func:`finish_transfer`).
 
     Args:
@@ -309,28 +445,36 @@ def genre_transfer(content: SoundClip, style: SoundClip, settings: SpectrogramSe
         classifier: The trained Lil Data model for ``net="lildata"``.
         judge: ``(model, run_config)`` of a classifier the transfer did not optimise against.
         style_genre: The genre to judge by (default: the style clip's label, else the judge's guess).
-        callback: Called after each step with the step and its losses.
+        callback: Called after each step with the step and its losses (the nets only).
+        second_judge: Another such classifier, of another family (ResNet50 in notebook 04).
 
     Returns:
         The outcome (see :func:`finish_transfer`).
 
     Notebook: notebooks/04_genre_transfer.ipynb
     """
-    from .lessons.style import style_transfer
+    from .lessons.style import match_statistics, modulation_transfer, style_transfer
 
-    extractor = feature_extractor(transfer, settings.shape, classifier)
-    fast = _fast_style_for(extractor, style.stored, transfer) if transfer.net == "random1d" else None
     start = time.perf_counter()
-    generated, losses = style_transfer(extractor, content.stored, style.stored, transfer, callback=callback,
-                                       style_cost_fn=fast)
-    weights = getattr(extractor, "weights_source", "trained" if transfer.net == "lildata" else "random")
+    if transfer.net in CLOSED_FORM:
+        c, s = np.asarray(content.stored, np.float32), np.asarray(style.stored, np.float32)
+        generated = match_statistics(c, s) if transfer.net == "statistics" else \
+            modulation_transfer(c, s, envelope_bins(settings, transfer.envelope_hz))
+        losses, weights = {"total": [], "content": [], "style": []}, "none"
+    else:
+        extractor = feature_extractor(transfer, settings.shape, classifier)
+        fast = _fast_style_for(extractor, style.stored, transfer) if transfer.net == "random1d" else None
+        generated, losses = style_transfer(extractor, content.stored, style.stored, transfer, callback=callback,
+                                           style_cost_fn=fast)
+        weights = getattr(extractor, "weights_source", "trained" if transfer.net == "lildata" else "random")
     return finish_transfer(content, style, generated, losses, settings, transfer, seconds=time.perf_counter() - start,
-                           weights=weights, judge=judge, style_genre=style_genre, out_dir=out_dir)
+                           weights=weights, judge=judge, style_genre=style_genre, out_dir=out_dir,
+                           second_judge=second_judge)
 
 
 def finish_transfer(content: SoundClip, style: SoundClip, generated: np.ndarray, losses: dict, settings,
                     transfer: TransferSettings, seconds: float = 0.0, weights: str = "", judge=None,
-                    style_genre: str | None = None, out_dir=None) -> dict[str, Any]:
+                    style_genre: str | None = None, out_dir=None, second_judge=None) -> dict[str, Any]:
     """Invert a transferred spectrogram, judge and measure it beside the Griffin-Lim control; write the files.
 
     Writes ``content.wav``, ``style.wav``, ``control.wav`` (the content through
@@ -338,10 +482,12 @@ def finish_transfer(content: SoundClip, style: SoundClip, generated: np.ndarray,
     to ``out_dir`` (``None``: nothing).
 
     Returns:
-        The outcome: losses at the start and end and their curves, the judged
-        probability of the style genre for content, control and result, the
-        log-spectral distances, brightness measures, and the arrays under
-        ``"arrays"`` (not written to JSON).
+        The outcome: losses at the start and end and their curves (``None`` for
+        a closed-form method), the judged probability of the style genre for
+        content, control and result (``judge``, and ``second_judge`` when
+        given), the log-spectral distances, the distances of chroma and onsets
+        (``content_measures``: what should stay the content's), brightness
+        measures, and the arrays under ``"arrays"`` (not written to JSON).
 
     Notebook: notebooks/04_genre_transfer.ipynb
     """
@@ -357,24 +503,32 @@ def finish_transfer(content: SoundClip, style: SoundClip, generated: np.ndarray,
         "content": content.source, "style": style.source, "weights": weights,
         "seconds": round(seconds, 2), "seconds_per_iteration": round(seconds / max(transfer.iterations, 1), 4),
         "losses": {"start": {k: v[0] for k, v in losses.items()}, "end": {k: v[-1] for k, v in losses.items()},
-                   "curve": losses},
+                   "curve": losses} if all(losses.values()) else None,
         "log_spectral_distance_db": {
             "result_to_content": distance(heard["result"], content.stored),
             "result_to_style": distance(heard["result"], style.stored),
             "control_to_content": distance(heard["control"], content.stored),
             "content_to_style": distance(content.stored, style.stored),
             "optimised_to_content": distance(generated, content.stored)},
+        "content_measures": {
+            name: {"result_to_content": measure(heard["result"], content.stored, settings),
+                   "result_to_style": measure(heard["result"], style.stored, settings),
+                   "control_to_content": measure(heard["control"], content.stored, settings),
+                   "content_to_style": measure(content.stored, style.stored, settings)}
+            for name, measure in (("chroma_db", chroma_distance_db), ("onsets", onset_distance))},
         "brightness": {name: {"centroid_hz": spectral_centroid_hz(s, settings), **band_levels(s, settings)}
                        for name, s in heard.items()},
     }
-    if judge is not None:
-        from .training import judge_clips
+    for key, who in (("judge", judge), ("second_judge", second_judge)):
+        if who is not None:
+            from .training import judge_clips
 
-        names = ("style", "content", "control", "result")
-        verdict = judge_clips(judge, np.stack([heard[n] for n in names]), style_genre or style.label)
-        outcome["judge"] = {"run": judge[1].get("run_dir", ""), "style_genre": verdict["genre"],
-                            "probability": dict(zip(names, verdict["probability"])),
+            names = ("style", "content", "control", "result")
+            verdict = judge_clips(who, np.stack([heard[n] for n in names]), style_genre or style.label)
+            outcome[key] = {"run": who[1].get("run_dir", ""), "model": who[1].get("training", {}).get("model", ""),
+                            "style_genre": verdict["genre"], "probability": dict(zip(names, verdict["probability"])),
                             "predicted": dict(zip(names, verdict["predicted"]))}
+            style_genre = verdict["genre"]  # both judges judge by the same genre
     if out_dir is not None:
         _write_outputs(out_dir, settings, content, style, control, result, heard, outcome)
     outcome["arrays"] = {"generated": generated, "control": control, "result": result, **{

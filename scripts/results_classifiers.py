@@ -53,8 +53,9 @@ def main() -> None:
     dataset.prepare(raw, prepared, settings)
     data = dataset.PreparedDataset(prepared)
     base = training.train_preset(args.preset, seed=args.seed, resnet_weights=args.resnet_weights)
-    plan = [(model, labels, split_by, False) for model in args.models.split(",")
-            for labels in (models.PAPER_FOUR_GENRES, None) for split_by in ("song", "chunk")]
+    # the honest split first: an interrupted run has its song-split rows before the leaky ones
+    plan = [(model, labels, split_by, False) for split_by in ("song", "chunk") for model in args.models.split(",")
+            for labels in (models.PAPER_FOUR_GENRES, None)]
     if args.paper_setup:
         chosen = args.models.split(",")
         plan += [("lildata", labels, "song", True) for labels in (models.PAPER_FOUR_GENRES, None) if "lildata" in chosen]

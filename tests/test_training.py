@@ -158,6 +158,8 @@ def test_the_recipe_and_the_papers_set_up_differ_only_where_they_should(tiny_pre
     recipe, paper = training.train_preset("classroom"), training.train_preset("classroom", paper_setup=True)
     assert (recipe.epochs, recipe.patience, recipe.rate) == (40, 8, 3e-4)
     assert (paper.epochs, paper.patience, paper.rate) == (20, 4, 1e-3)
+    big = training.train_preset("paper"), training.train_preset("paper", paper_setup=True)
+    assert [(s.epochs, s.patience) for s in big] == [(10, 3), (20, 4)]  # the recipe is capped; the paper's is not
     assert training.train_preset("classroom", paper_setup=True, epochs=7).epochs == 7
     data = dataset.PreparedDataset(tiny_prepared)
     clips, _ = training.split_clips(data, data.labels, "song", 0)["train"]

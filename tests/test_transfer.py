@@ -35,8 +35,10 @@ def test_the_papers_settings_are_the_defaults():
     assert (lil.alpha, lil.beta, lil.iterations) == (50, 500, 500)
     ulyanov = transfer.transfer_settings("random1d", iterations=None)
     assert (ulyanov.filters, ulyanov.width, ulyanov.alpha) == (4096, 11, 2e-2)  # Ulyanov's 1e-2 on sum, not 1/2 sum
-    with pytest.raises(ValueError, match="unknown net"):
+    with pytest.raises(ValueError, match="unknown method"):
         transfer.transfer_settings("vgg16")
+    assert transfer.transfer_settings("best").net == transfer.BEST_METHOD == "modulation"
+    assert transfer.transfer_settings("modulation").iterations == 0
 
 
 def test_style_and_content_costs_follow_the_formulas(clips):
@@ -185,3 +187,102 @@ def test_frame_conv_is_a_1d_convolution_over_time_with_bins_as_channels():
     conv.set_weights([kernel[None]])
     expected = np.asarray(conv(np.transpose(x, (0, 3, 2, 1))))
     np.testing.assert_allclose(np.asarray(layer(x)), expected, rtol=1e-5, atol=1e-5)
+
+
+def _pulses(period: int, level: float, frames: int = 64, bins: int = 40, phase: int = 0) -> np.ndarray:
+    """Every bin at `level`, with a hit of +0.2 every `period` frames from `phase` on: values in (0, 1)."""
+    stored = np.full((bins, frames), level, np.float32)
+    stored[:, phase::period] += 0.2
+    return stored
+
+
+def test_matching_statistics_gives_each_bin_the_styles_mean_and_spread():
+    rng = np.random.default_rng(0)
+    content = np.clip(0.5 + 0.05 * rng.standard_normal((30, 80)), 0, 1).astype(np.float32)
+    style = (np.linspace(0.3, 0.7, 30)[:, None] + 0.04 * rng.standard_normal((30, 80))).astype(np.float32)
+    moved = lesson.match_statistics(content, style)
+    np.testing.assert_allclose(moved.mean(1), style.mean(1), atol=1e-3)
+    np.testing.assert_allclose(moved.std(1), style.std(1), rtol=0.02)
+    standard = lambda s: (s - s.mean(1, keepdims=True)) / s.std(1, keepdims=True)  # noqa: E731
+    np.testing.assert_allclose(standard(moved), standard(content), atol=1e-2)  # the content's course over time
+
+
+def test_modulation_transfer_takes_the_styles_rates_at_the_contents_moments():
+    content, style = _pulses(8, 0.3, phase=3), _pulses(4, 0.5)  # hits every 8 frames from frame 3; every 4 from 0
+    moved = lesson.modulation_transfer(content, style, envelope_bins=0)
+    rates = lambda s: np.abs(np.fft.rfft(s, axis=1))  # noqa: E731
+    np.testing.assert_allclose(rates(moved), rates(style), atol=1e-4)  # the style's modulation spectrum, mean included
+    assert moved.mean() == pytest.approx(style.mean(), abs=1e-4)
+    # its hits are where the content's are: the style's 4-frame pulse, in the content's phase (frames 3, 7, 11, ...)
+    loudest = np.sort(np.argsort(moved.mean(0))[-16:])
+    np.testing.assert_array_equal(loudest, np.arange(3, 64, 4))
+
+
+def test_modulation_transfer_on_the_envelope_keeps_the_contents_notes():
+    bins, frames = 64, 48
+    content = np.full((bins, frames), 0.2, np.float32)
+    content[20] = content[40] = 0.7  # two partials: the notes
+    style = np.clip(0.45 + 0.1 * np.sin(np.arange(frames) / 2)[None] + 0 * np.arange(bins)[:, None], 0, 1)
+    moved = lesson.modulation_transfer(content, style.astype(np.float32), envelope_bins=3.0)
+    mid = moved[:, frames // 2]
+    peaks = {int(b) for b in np.argsort(mid)[-2:]}
+    assert peaks == {20, 40}, "the partials stay where they were"
+    assert abs(np.median(moved) - np.median(style)) < abs(np.median(content) - np.median(style)) / 3  # the level moves
+    whole = lesson.modulation_transfer(content, style.astype(np.float32), envelope_bins=0)
+    assert whole[20].mean() == pytest.approx(style[20].mean(), abs=1e-3)  # no envelope: the partials go too
+
+
+def test_content_measures_hear_notes_and_hits_not_loudness():
+    rng = np.random.default_rng(3)
+    stored = np.full(TINY.shape, 0.2, np.float32)
+    stored[12::12] += 0.5 * rng.random((len(range(12, TINY.n_bins, 12)), 1)).astype(np.float32)  # a few partials
+    stored[:, ::9] += 0.15  # hits every 9 frames
+    stored = np.clip(stored, 0, 1)
+    louder = np.clip(stored + 0.1, 0, 1)
+    other_notes = np.roll(stored, 5, axis=0)
+    later = np.roll(stored, 4, axis=1)
+    assert transfer.chroma_distance_db(stored, stored, TINY) == 0.0
+    assert transfer.chroma_distance_db(stored, louder, TINY) < 0.2 * transfer.chroma_distance_db(stored, other_notes, TINY)
+    assert transfer.onset_distance(stored, stored, TINY) == 0.0
+    assert transfer.onset_distance(stored, louder, TINY) < 0.2 * transfer.onset_distance(stored, later, TINY)
+
+
+def test_the_grid_pairs_test_songs_of_different_genres(tiny_prepared):
+    from lildata_utils import dataset
+
+    data = dataset.PreparedDataset(tiny_prepared)
+    grid = transfer.transfer_grid(data, 4, seed=0)
+    assert grid == transfer.transfer_grid(data, 4, seed=0) and grid != transfer.transfer_grid(data, 4, seed=1)
+    clip = {c.clip: c for c in data.clips}
+    genres = [(clip[a].label, clip[b].label) for a, b in grid]
+    assert all(a != b for a, b in genres) and len(set(genres)) == len(genres) == 4
+    assert all(clip[a].split == clip[b].split == "test" for a, b in grid)
+    content, style = transfer.paper_pair(data, "lofi", "noise")
+    assert (clip[content].label, clip[style].label) == ("lofi", "noise")
+
+
+def test_best_method_from_the_command_line_with_two_judges(tiny_prepared, tmp_path, capsys):
+    from lildata_utils import dataset, training
+
+    data = dataset.PreparedDataset(tiny_prepared)
+    judges = []
+    for name, model in (("lil", "lildata"), ("soft", "softmax")):
+        training.train(tiny_prepared, tmp_path / name, training.train_preset("tiny", model=model, epochs=2), verbose=0)
+        judges.append(str(tmp_path / name))
+    content, style = transfer.paper_pair(data, "lofi", "noise")
+    code = cli.main(["transfer", "--data", str(tiny_prepared), "--content", str(content), "--style", str(style),
+                     "--method", "best", "--judge", judges[0], "--second-judge", judges[1], str(tmp_path / "out")])
+    assert code == 0, capsys.readouterr().err
+    printed = capsys.readouterr().out
+    assert "modulation: closed form" in printed and "second judge: P(noise)" in printed
+    outcome = json.loads((tmp_path / "out" / "outcome.json").read_text())
+    assert outcome["net"] == "modulation" and outcome["losses"] is None
+    assert outcome["judge"]["style_genre"] == outcome["second_judge"]["style_genre"] == "noise"
+    assert outcome["second_judge"]["model"] == "softmax"
+    kept = outcome["content_measures"]
+    assert kept["onsets"]["result_to_content"] < kept["onsets"]["result_to_style"]  # the content's hits stay
+    assert kept["chroma_db"]["control_to_content"] < kept["chroma_db"]["content_to_style"]
+    assert outcome["log_spectral_distance_db"]["result_to_style"] < outcome["log_spectral_distance_db"]["content_to_style"]
+    assert cli.main(["transfer", "--data", str(tiny_prepared), "--content", str(content), "--style", str(style),
+                     "--method", "vgg19", "--envelope-hz", "10", str(tmp_path / "other")]) == 2
+    assert "--method modulation" in capsys.readouterr().err and not (tmp_path / "other").exists()

@@ -11,8 +11,9 @@ from __future__ import annotations
 import keras
 import numpy as np
 import tensorflow as tf
+from scipy.ndimage import gaussian_filter1d
 
-__all__ = ["content_cost", "gram_matrix", "make_step", "random_1d_net", "style_cost", "style_transfer"]
+__all__ = ["content_cost", "gram_matrix", "make_step", "match_statistics", "modulation_transfer", "random_1d_net", "style_cost", "style_transfer"]
 
 
 def gram_matrix(features, per_position=False):
@@ -101,3 +102,27 @@ def random_1d_net(shape, filters=4096, width=11, seed=0):
     model = keras.Model(inputs, [features, features], name="random_1d")
     model.trainable = False
     return model
+
+
+
+
+def match_statistics(content, style):
+    """Per-bin AdaIN: every frequency bin of the content (bins x frames, stored levels in [0, 1]) keeps its course
+    over time but takes the style's mean and standard deviation over time."""
+    mean_c, std_c = content.mean(axis=1, keepdims=True), content.std(axis=1, keepdims=True)
+    mean_s, std_s = style.mean(axis=1, keepdims=True), style.std(axis=1, keepdims=True)
+    return np.clip((content - mean_c) / (std_c + 1e-4) * std_s + mean_s, 0.0, 1.0)
+
+
+def modulation_transfer(content, style, envelope_bins=3.0):
+    """The style's modulation spectrum with the content's timing, on the spectral envelope.
+
+    envelope = each frame smoothed over frequency (a Gaussian of `envelope_bins` bins; 0: no smoothing, the whole
+    spectrogram is transferred). Over time, the envelope of each bin takes the magnitude of the style's Fourier
+    transform (how strongly it pulses at each rate; its mean is the zero rate) and keeps the phase of the content's
+    (when it pulses). The content's fine structure (content minus its envelope: its harmonics) is added back."""
+    smooth = (lambda s: gaussian_filter1d(s, envelope_bins, axis=0, mode="nearest")) if envelope_bins else (lambda s: s)
+    envelope_c, envelope_s = smooth(content.astype(np.float64)), smooth(style.astype(np.float64))
+    rates_c, rates_s = np.fft.rfft(envelope_c, axis=1), np.fft.rfft(envelope_s, axis=1)
+    moved = np.fft.irfft(np.abs(rates_s) * np.exp(1j * np.angle(rates_c)), n=content.shape[1], axis=1)
+    return np.clip(moved + (content - envelope_c), 0.0, 1.0).astype(np.float32)
