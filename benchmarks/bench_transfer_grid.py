@@ -14,6 +14,8 @@ Griffin-Lim and then judged and measured (:func:`lildata_utils.transfer.finish_t
 Target (per method): P(style genre) at least 0.5 by both judges on the paper's pair and on average over
 the grid, while the result stays nearer the content than the style in chroma (the notes) and in onsets
 (the hits), on average over the grid. Prints a Markdown table; ``--out`` also writes every outcome.
+``--envelopes 0,21,43,107`` adds rows of ``modulation`` with other envelope widths (Hz); ``--seed 1``
+draws another grid.
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--methods", default="vgg19,lildata,random1d,statistics,modulation")
     parser.add_argument("--iterations", type=int, help="for the nets (default: the paper's)")
+    parser.add_argument("--envelopes", default="", help="more rows of modulation with these envelope widths in Hz, "
+                                                        "e.g. 0,21,43,107,215")
+    parser.add_argument("--no-fakes", action="store_true")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
 
@@ -66,10 +71,13 @@ def main() -> None:
     pairs = [transfer.paper_pair(data)] + transfer.transfer_grid(data, args.pairs, args.seed)
     clips = {i: transfer.load_sound_clip(str(i), settings, data) for pair in pairs for i in pair}
     outcomes: dict[str, list[dict]] = {}
-    for method in args.methods.split(","):
-        ts = transfer.transfer_settings(method, vgg_weights="none", iterations=args.iterations
-                                        if method in transfer.NETS else None)
-        name = f"{method} ({ts.iterations} iterations)" if method in transfer.NETS else method
+    plan = [(m, None) for m in args.methods.split(",") if m] + \
+        [("modulation", float(hz)) for hz in args.envelopes.split(",") if hz]
+    for method, hz in plan:
+        ts = transfer.transfer_settings(method, vgg_weights="none", envelope_hz=hz,
+                                        iterations=args.iterations if method in transfer.NETS else None)
+        name = f"{method} ({ts.iterations} iterations)" if method in transfer.NETS else \
+            f"modulation, envelope {hz:g} Hz" if hz is not None else method
         for c, s in pairs:
             o = transfer.genre_transfer(clips[c], clips[s], settings, ts, classifier=classifier, judge=judges[0],
                                         second_judge=judges[1])
@@ -77,7 +85,7 @@ def main() -> None:
             outcomes.setdefault(name, []).append(o)
             print(f"{name}: {clips[c].label} -> {clips[s].label}: P {o['judge']['probability']['result']:.2f} / "
                   f"{o['second_judge']['probability']['result']:.2f}", flush=True)
-    for fake in FAKES:
+    for fake in () if args.no_fakes else FAKES:
         for c, s in pairs:
             start = time.perf_counter()
             made = clips[s].stored if fake == FAKES[0] else scrambled(clips[s].stored)
@@ -99,7 +107,8 @@ def main() -> None:
         write_json(args.out, {
             "command": f"python benchmarks/bench_transfer_grid.py {args.data_dir} --net-run {args.net_run} "
                        f"--judge {args.judge} --second-judge {args.second_judge} --pairs {args.pairs} "
-                       f"--seed {args.seed} --methods {args.methods}",
+                       f"--seed {args.seed} --methods {args.methods}"
+                       + (f" --envelopes {args.envelopes}" if args.envelopes else "") + (" --no-fakes" if args.no_fakes else ""),
             "machine": f"{os.cpu_count()} CPU cores, {platform.processor() or platform.machine()}",
             "date": time.strftime("%Y-%m-%d"), "pairs": pair_names, "summaries": summaries,
             "outcomes": {name: rows for name, rows in outcomes.items()}})

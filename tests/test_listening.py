@@ -20,13 +20,17 @@ def lab(tiny_prepared, tmp_path_factory):
 def test_every_stage_of_a_clip(lab):
     clip = lab.clips(lab.songs("lofi")[0])[1]
     sounds = lab.sounds(clip)
-    assert list(sounds) == ["original", "Griffin-Lim control", "transfer towards noise"]
+    assert list(sounds) == ["original", "Griffin-Lim control", "transfer towards noise", "modulation transfer towards noise"]
     for name, (stored, audio) in sounds.items():
         assert stored.shape == lab.settings.shape, name
         assert len(audio) == lab.settings.clip_samples, name
         assert np.isfinite(audio).all() and np.abs(audio).max() > 0, name
     # the original is the song's own audio at the clip's start, not a rebuilt one
     assert not np.allclose(sounds["original"][1], sounds["Griffin-Lim control"][1], atol=1e-3)
+    # the modulation transfer takes the style's balance of bands: its mean spectrum moves most of the way there
+    style = lab.data.spectrogram(lab.style_clip()).mean(1)
+    far = lambda s: float(np.abs(s.mean(1) - style).mean())  # noqa: E731
+    assert far(sounds["modulation transfer towards noise"][0]) < 0.5 * far(sounds["original"][0])
 
 
 def test_songs_list_test_songs_first_and_clips_in_time_order(lab):
