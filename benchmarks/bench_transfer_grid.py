@@ -82,6 +82,8 @@ def main() -> None:
             o = transfer.genre_transfer(clips[c], clips[s], settings, ts, classifier=classifier, judge=judges[0],
                                         second_judge=judges[1])
             o.pop("arrays")
+            if o["losses"]:
+                o["losses"].pop("curve")  # start and end are kept
             outcomes.setdefault(name, []).append(o)
             print(f"{name}: {clips[c].label} -> {clips[s].label}: P {o['judge']['probability']['result']:.2f} / "
                   f"{o['second_judge']['probability']['result']:.2f}", flush=True)

@@ -141,7 +141,7 @@ def transfer_grid_table(summaries: dict[str, dict[str, Any]]) -> str:
             f"{s['grid_judge']:.2f} / {s['grid_second_judge']:.2f} | {s['chroma_to_content']:.1f} / "
             f"{s['chroma_to_style']:.1f} | {s['onsets_to_content']:.2f} / {s['onsets_to_style']:.2f} | "
             f"{s['pairs_nearer_content_chroma']}, {s['pairs_nearer_content_onsets']} of {s['pairs']} | "
-            f"{s['lsd_to_content']:.1f} / {s['lsd_to_style']:.1f} | {s['seconds']:.2g} | "
+            f"{s['lsd_to_content']:.1f} / {s['lsd_to_style']:.1f} | {s['seconds']:.3g} | "
             f"{'met' if s['target_met'] else 'not met'} |")
     return "\n".join(lines)
 
