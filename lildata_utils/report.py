@@ -137,7 +137,7 @@ def transfer_grid_table(summaries: dict[str, dict[str, Any]]) -> str:
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for name, s in summaries.items():
         lines.append(
-            f"| {name} | {s['paper_pair_judge']:.2f} / {s['paper_pair_second_judge']:.2f} | "
+            f"| {_md(name)} | {s['paper_pair_judge']:.2f} / {s['paper_pair_second_judge']:.2f} | "
             f"{s['grid_judge']:.2f} / {s['grid_second_judge']:.2f} | {s['chroma_to_content']:.1f} / "
             f"{s['chroma_to_style']:.1f} | {s['onsets_to_content']:.2f} / {s['onsets_to_style']:.2f} | "
             f"{s['pairs_nearer_content_chroma']}, {s['pairs_nearer_content_onsets']} of {s['pairs']} | "

@@ -11,7 +11,7 @@ import pytest
 import soundfile as sf
 import tensorflow as tf
 
-from lildata_utils import cli, config, layers, models, transfer
+from lildata_utils import cli, config, layers, models, report, transfer
 from lildata_utils.lessons import style as lesson
 from lildata_utils.spectrogram import audio_to_stored
 
@@ -286,3 +286,31 @@ def test_best_method_from_the_command_line_with_two_judges(tiny_prepared, tmp_pa
     assert cli.main(["transfer", "--data", str(tiny_prepared), "--content", str(content), "--style", str(style),
                      "--method", "vgg19", "--envelope-hz", "10", str(tmp_path / "other")]) == 2
     assert "--method modulation" in capsys.readouterr().err and not (tmp_path / "other").exists()
+
+
+def _row(p1, p2, chroma=(3.0, 5.0), onsets=(0.1, 0.3)):
+    measures = {"chroma_db": {"result_to_content": chroma[0], "result_to_style": chroma[1], "control_to_content": 0.2,
+                              "content_to_style": 4.0},
+                "onsets": {"result_to_content": onsets[0], "result_to_style": onsets[1], "control_to_content": 0.01,
+                           "content_to_style": 0.3}}
+    return {"judge": {"probability": {"result": p1, "control": 0.0}},
+            "second_judge": {"probability": {"result": p2, "control": 0.1}}, "content_measures": measures,
+            "log_spectral_distance_db": {"result_to_content": 10.0, "result_to_style": 12.0, "control_to_content": 1.0,
+                                         "content_to_style": 20.0}, "seconds": 0.5}
+
+
+def test_the_grid_summary_meets_the_target_only_when_every_part_is_met():
+    good = [_row(0.9, 0.6)] + [_row(0.7, 0.5), _row(0.4, 0.6)]  # the pair, then a grid of two
+    summary = transfer.grid_summary(good)
+    assert summary["target_met"] and summary["pairs"] == 2
+    assert summary["grid_judge"] == pytest.approx(0.55) and summary["paper_pair_second_judge"] == 0.6
+    assert not transfer.grid_summary([_row(0.9, 0.4)] + good[1:])["target_met"]      # the pair fails one judge
+    assert not transfer.grid_summary([good[0], _row(0.2, 0.5), _row(0.7, 0.6)])["target_met"]  # a mean below 0.5
+    copied = [_row(1.0, 1.0, chroma=(5.0, 0.2), onsets=(0.3, 0.02))] * 3  # the style clip itself
+    summary = transfer.grid_summary(copied)
+    assert not summary["target_met"] and summary["pairs_nearer_content_chroma"] == 0
+    control = transfer.grid_summary(good, of="control")
+    assert (control["grid_judge"], control["grid_second_judge"], control["chroma_to_content"]) == (0.0, 0.1, 0.2)
+    assert control["chroma_to_style"] == 4.0 and control["lsd_to_content"] == 1.0
+    table = report.transfer_grid_table({"a <b>": summary, "control": control})
+    assert table.count("\n") == 3 and "| not met |" in table and "a &lt;b&gt;" in table and "<b>" not in table
