@@ -42,6 +42,65 @@ def scrambled(stored, seed: int = 0):
     return np.clip(np.fft.irfft(np.abs(rates) * phase, n=stored.shape[1], axis=1), 0, 1).astype(np.float32)
 
 
+def texture_transfer(content, style, settings, widths=(3, 15, 63), filters=256, lags=(0, 4, 16, 64), steps=300,
+                     content_weight=1.0, learning_rate=0.01, noise=0.05, seed=0, start=None):
+    """An exploratory row (not in the course): optimise the spectrogram, from the content plus noise, with Adam so
+    that several random 1-D nets (``widths`` frames, ``filters`` each) have the style's Gram matrices at several
+    time lags (``lags`` frames: how features follow each other, up to about a bar), while the content's onset
+    envelope and chromagram (computed differentiably from the stored levels) stay; ``start`` replaces the
+    content as the starting point (for example modulation transfer's result). Returns the result."""
+    import librosa
+    import numpy as np
+    import tensorflow as tf
+
+    bins, frames = content.shape
+    rng = np.random.default_rng(seed)
+    kernels = [tf.constant((rng.standard_normal((w, bins, filters)) * np.sqrt(2.0 / (w * bins))).astype(np.float32))
+               for w in widths]
+    span, floor = settings.ceiling_db - settings.floor_db, settings.floor_db
+    chroma_bank = tf.constant(librosa.filters.chroma(sr=settings.sample_rate, n_fft=settings.n_fft).astype(np.float32))
+
+    def features(x):
+        sequence = tf.transpose(x)[None]  # 1 x frames x bins
+        return [tf.nn.relu(tf.nn.conv1d(sequence, k, 1, "VALID"))[0] for k in kernels]
+
+    def grams(fs):
+        return [tf.matmul(f[: f.shape[0] - lag], f[lag:], transpose_a=True) / float(f.shape[0] - lag)
+                for f in fs for lag in lags]
+
+    def onsets(x):
+        db = x * span + floor
+        flux = tf.reduce_mean(tf.nn.relu(db[:, 1:] - db[:, :-1]), axis=0)
+        return flux / (tf.reduce_max(flux) + 1e-6)
+
+    def chroma(x):
+        energy = tf.matmul(chroma_bank, tf.pow(10.0, (x * span + floor) / 10.0))
+        energy = energy / (tf.reduce_max(energy, axis=0, keepdims=True) + 1e-12)
+        return tf.maximum(10.0 * tf.math.log(energy + 1e-4) / tf.math.log(10.0), -40.0) / 40.0
+
+    c, s = tf.constant(np.asarray(content, np.float32)), tf.constant(np.asarray(style, np.float32))
+    targets = grams(features(s))
+    norms = [tf.reduce_sum(tf.square(g)) + 1e-12 for g in targets]
+    onset_c, chroma_c = onsets(c), chroma(c)
+    first = content if start is None else start
+    image = tf.Variable(np.clip(first + noise * rng.standard_normal(content.shape), 0, 1).astype(np.float32))
+    optimizer = tf.keras.optimizers.Adam(learning_rate)
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            j_style = tf.add_n([tf.reduce_sum(tf.square(g - t)) / n for g, t, n in zip(grams(features(image)), targets, norms)])
+            j_content = tf.reduce_mean(tf.square(onsets(image) - onset_c)) + tf.reduce_mean(tf.square(chroma(image) - chroma_c))
+            total = j_style / len(targets) + content_weight * j_content
+        optimizer.apply_gradients([(tape.gradient(total, image), image)])
+        image.assign(tf.clip_by_value(image, 0.0, 1.0))
+        return total
+
+    for _ in range(steps):
+        step()
+    return image.numpy()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data_dir", type=Path)
@@ -55,6 +114,10 @@ def main() -> None:
     parser.add_argument("--envelopes", default="", help="more rows of modulation with these envelope widths in Hz, "
                                                         "e.g. 0,21,43,107,215")
     parser.add_argument("--no-fakes", action="store_true")
+    parser.add_argument("--texture", default="", help="exploratory rows of texture_transfer, one per content weight, "
+                                                      "e.g. 1,10")
+    parser.add_argument("--refine", default="", help="exploratory rows of texture_transfer (200 steps) started from "
+                                                     "modulation transfer's result, one per content weight")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
 
@@ -87,6 +150,26 @@ def main() -> None:
             outcomes.setdefault(name, []).append(o)
             print(f"{name}: {clips[c].label} -> {clips[s].label}: P {o['judge']['probability']['result']:.2f} / "
                   f"{o['second_judge']['probability']['result']:.2f}", flush=True)
+    from lildata_utils.lessons.style import modulation_transfer
+
+    textures = [(float(w), False) for w in args.texture.split(",") if w] + \
+        [(float(w), True) for w in args.refine.split(",") if w]
+    for weight, refine in textures:
+        name = (f"modulation, then texture x {weight:g} (exploratory)" if refine else
+                f"texture: lagged Grams of random 1-D nets, content cost on onsets and chroma x {weight:g} (exploratory)")
+        for c, s in pairs:
+            start = time.perf_counter()
+            first = modulation_transfer(clips[c].stored, clips[s].stored, transfer.envelope_bins(settings, 64.0)) \
+                if refine else None
+            made = texture_transfer(clips[c].stored, clips[s].stored, settings, content_weight=weight, start=first,
+                                    noise=0.0 if refine else 0.05, steps=200 if refine else 300)
+            o = transfer.finish_transfer(clips[c], clips[s], made, {"total": []}, settings,
+                                         transfer.transfer_settings("statistics"), time.perf_counter() - start,
+                                         judge=judges[0], second_judge=judges[1])
+            o.pop("arrays")
+            outcomes.setdefault(name, []).append(o)
+            print(f"{name}: {clips[c].label} -> {clips[s].label}: P {o['judge']['probability']['result']:.2f} / "
+                  f"{o['second_judge']['probability']['result']:.2f} ({o['seconds']:.0f} s)", flush=True)
     for fake in () if args.no_fakes else FAKES:
         for c, s in pairs:
             start = time.perf_counter()
@@ -110,7 +193,9 @@ def main() -> None:
             "command": f"python benchmarks/bench_transfer_grid.py {args.data_dir} --net-run {args.net_run} "
                        f"--judge {args.judge} --second-judge {args.second_judge} --pairs {args.pairs} "
                        f"--seed {args.seed} --methods {args.methods}"
-                       + (f" --envelopes {args.envelopes}" if args.envelopes else "") + (" --no-fakes" if args.no_fakes else ""),
+                       + (f" --envelopes {args.envelopes}" if args.envelopes else "") + (" --no-fakes" if args.no_fakes else "")
+                       + (f" --texture {args.texture}" if args.texture else "")
+                       + (f" --refine {args.refine}" if args.refine else ""),
             "machine": f"{os.cpu_count()} CPU cores, {platform.processor() or platform.machine()}",
             "date": time.strftime("%Y-%m-%d"), "pairs": pair_names, "summaries": summaries,
             "outcomes": {name: rows for name, rows in outcomes.items()}})
