@@ -17,6 +17,16 @@ from lildata_utils import synth  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def load_script(name: str):
+    """A script of ``scripts/`` (``name`` without ``.py``) as a module, to call its functions in a test."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def write_song(path: Path, genre: str, index: int, seconds: float, sample_rate: int, seed: int = 0) -> Path:
     """A synthesised song written as a 16-bit WAV (or any format soundfile writes)."""
     audio, _ = synth.make_song(genre, seed=seed, index=index, seconds=seconds, sample_rate=sample_rate)

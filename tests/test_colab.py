@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -15,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import load_script
+
 from lildata_utils import course, pack
 from lildata_utils.errors import LildataError
 
@@ -22,10 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _links():
-    spec = importlib.util.spec_from_file_location("notebook_links", ROOT / "scripts" / "notebook_links.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("notebook_links")
 
 
 SIMULATION = """

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from conftest import load_script
 
 from lildata_utils import audio, config, exercises, solutions, spectrogram
 from lildata_utils.lessons import spectrograms as lesson01
@@ -18,10 +19,7 @@ TINY = config.get_preset("tiny")
 
 
 def _export_script():
-    spec = importlib.util.spec_from_file_location("export_lessons", ROOT / "scripts" / "export_lessons.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("export_lessons")
 
 
 def test_the_package_holds_exactly_the_notebooks_lesson_code(tmp_path, monkeypatch, capsys):

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
+
+from conftest import load_script
 
 from lildata_utils import training
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _script():
-    spec = importlib.util.spec_from_file_location("results_paper", ROOT / "scripts" / "results_paper.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    return script
-
 
 def test_the_paper_script_transfers_generates_judges_and_resumes(tiny_prepared, tmp_path, capsys):
-    script = _script()
+    script = load_script("results_paper")
     work = tmp_path / "work"
     argv = ["--work", str(work), "--preset", "tiny", "--data", str(tiny_prepared), "--methods",
             "lildata,random1d,modulation", "--iterations", "2", "--generators", "beat", "--style-genre", "noise",
