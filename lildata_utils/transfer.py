@@ -243,7 +243,10 @@ def _fast_style_for(extractor, style: np.ndarray, settings: TransferSettings):
 
 
 def envelope_bins(settings: SpectrogramSettings, envelope_hz: float) -> float:
-    """The smoothing width of ``modulation`` in bins of these spectrograms (a bin is ``sample_rate / n_fft`` Hz)."""
+    """The smoothing width of ``modulation`` in bins of these spectrograms (a bin is ``sample_rate / n_fft`` Hz).
+
+    Notebook: notebooks/04_genre_transfer.ipynb
+    """
     return float(envelope_hz) * settings.n_fft / settings.sample_rate
 
 
