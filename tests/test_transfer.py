@@ -129,12 +129,21 @@ def test_transfer_command_on_audio_files(tiny_raw, tmp_path, capsys):
     outcome = json.loads((tmp_path / "out" / "outcome.json").read_text())
     assert outcome["net"] == "vgg19" and outcome["weights"] == "random"
     assert outcome["settings"]["iterations"] == 3 and outcome["spectrogram"]["name"] == "tiny"
+    code = cli.main(["transfer", "--content", str(tiny_raw / "lofi" / "lofi_001.wav"), "--style",
+                     str(tiny_raw / "house" / "house_001.wav"), "--method", "statistics", "--preset", "tiny",
+                     str(tmp_path / "closed")])
+    assert code == 0, capsys.readouterr().err
+    outcome = json.loads((tmp_path / "closed" / "outcome.json").read_text())
+    assert outcome["net"] == "statistics" and outcome["losses"] is None and outcome["settings"]["iterations"] == 0
+    assert (tmp_path / "closed" / "result.wav").exists() and "statistics: closed form" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("argv, says", [
     (["--net", "lildata"], "lildata:RUN_DIR"),
     (["--net", "random1d", "--content", "missing.wav"], "missing.wav"),
     (["--net", "vgg19", "--vgg-weights", "nowhere.h5"], "nowhere.h5"),
+    (["--method", "vgg16"], "unknown method 'vgg16'"),
+    (["--method", "modulation", "--style", "missing.wav"], "missing.wav"),
 ])
 def test_transfer_command_errors_are_one_clear_line(argv, says, tiny_raw, tmp_path, capsys):
     song = str(tiny_raw / "lofi" / "lofi_000.wav")
