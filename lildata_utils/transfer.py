@@ -17,6 +17,15 @@ Three networks can judge "content" and "style":
   statistics pooled over time, with every frequency seen at once, are what move
   timbre; 2-D image filters see a spectrogram as a picture of edges.
 
+Two methods need no network and no iterations (notebook 04, section 5):
+``statistics`` (per-bin AdaIN: each bin takes the style's mean and spread over
+time) and ``modulation`` (the spectral envelope takes the style's modulation
+spectrum with the content's phase over time; the content's harmonics stay),
+:data:`BEST_METHOD`. Results are judged by two classifiers no method saw and
+measured by what should stay the content's (:func:`chroma_distance_db`,
+:func:`onset_distance`), on the paper's pair and a grid of pairs
+(:func:`transfer_grid`, :func:`grid_summary`).
+
 The Gram matrix, the costs (FACTS.md), the compiled step and the loop are
 written in notebook 04 (:mod:`lildata_utils.lessons.style`):
 ``J_content = 1/2 sum (a_C - a_G)^2``,
