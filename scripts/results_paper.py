@@ -71,8 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         saved = out_dir / "outcome.json"
         if saved.exists():
             old = json.loads(saved.read_text())
+            same_judges = [old.get(key, {}).get("run") for key in ("judge", "second_judge")] == \
+                [str(runs / name) for name in needed[1:]]
             if old.get("settings") == transfer.settings_dict(ts) and old.get("content") == content.source \
-                    and old.get("style") == style.source and "second_judge" in old:
+                    and old.get("style") == style.source and same_judges:
                 print(f"reusing the transfer in {out_dir}")
                 outcomes[method] = old
                 continue
