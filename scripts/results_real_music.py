@@ -8,6 +8,9 @@ clips) on the test songs.
 
     python scripts/results_real_music.py data/prepared/real --seeds 0 1 2 --out results/real_music.json
 
+A long run can go one seed at a time (``--seeds 0 --out seed0.json``, and so on); ``--combine seed0.json
+seed1.json seed2.json --out all.json`` then joins them into the same summary.
+
 Models: ``softmax`` (the lesson's standardised average spectrum into a logistic regression),
 ``paper`` (Lil Data as the paper set it up: ``--paper-setup``) and ``recipe`` (Lil Data as
 ``lildata train`` trains it: standardised bins, the average spectrum beside the convolutions, Adam at
@@ -95,15 +98,55 @@ def parse_variant(text: str):
     return name, changes
 
 
+def summarise(results: dict[str, list[dict]]) -> dict[str, dict]:
+    """Mean, spread, lowest and highest over seeds of each model's clip and song accuracy; printed as a table."""
+    summary = {name: {k: {"mean": float(np.mean([r[k] for r in rows])), "std": float(np.std([r[k] for r in rows])),
+                          "min": float(np.min([r[k] for r in rows])), "max": float(np.max([r[k] for r in rows]))}
+                      for k in ("clip", "song")} for name, rows in results.items()}
+    print("\nmodel      clip accuracy (mean ± sd, min-max)   song accuracy")
+    for name, row in summary.items():
+        clip, song = row["clip"], row["song"]
+        print(f"{name:10s} {100 * clip['mean']:5.1f} ± {100 * clip['std']:4.1f} ({100 * clip['min']:.1f}-{100 * clip['max']:.1f})"
+              f"      {100 * song['mean']:5.1f} ± {100 * song['std']:4.1f}")
+    return summary
+
+
+def combine(paths: list[str], out: str | None) -> int:
+    """Join the outputs of runs with other seeds on the same dataset (each seed run on its own, resumably)."""
+    parts = [json.loads(Path(p).read_text()) for p in paths]
+    for key in ("data_fingerprint", "variants"):
+        if any(part.get(key) != parts[0].get(key) for part in parts):
+            print(f"error: {', '.join(paths)} differ in {key}: only runs on the same dataset with the same "
+                  "variants can be joined", file=sys.stderr)
+            return 2
+    seeds = [seed for part in parts for seed in part["seeds"]]
+    if len(set(seeds)) < len(seeds):
+        print(f"error: a seed is in more than one of {', '.join(paths)}", file=sys.stderr)
+        return 2
+    results: dict[str, list[dict]] = {}
+    for part in parts:
+        for name, rows in part["runs"].items():
+            results.setdefault(name, []).extend(rows)
+    summary = summarise(results)
+    if out:
+        write_json(out, {**parts[0], "seeds": seeds, "summary": summary, "runs": results, "joined": list(paths)})
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("data_dir")
+    parser.add_argument("data_dir", nargs="?", help="the prepared dataset (not with --combine)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--models", default="softmax,paper,recipe")
     parser.add_argument("--variant", action="append", default=[], help="NAME:key=value,... (a Lil Data)")
     parser.add_argument("--epochs", type=int, default=None, help="most epochs (default: the settings')")
     parser.add_argument("--out", default=None, help="JSON of every figure")
+    parser.add_argument("--combine", nargs="+", metavar="JSON", help="join the --out files of other seeds instead")
     args = parser.parse_args(argv)
+    if args.combine:
+        return combine(args.combine, args.out)
+    if not args.data_dir:
+        parser.error("give the prepared dataset, or --combine with the JSON files to join")
     import_tensorflow()
     from lildata_utils.training import train_preset
 
@@ -128,14 +171,7 @@ def main(argv: list[str] | None = None) -> int:
                 figure = run_cnn(train_preset(preset, seed=seed, **changes), data, train, val, test, seed)
             results.setdefault(name, []).append({"seed": seed, **figure})
             print(f"  {name}: {json.dumps(figure)}", flush=True)
-    summary = {name: {k: {"mean": float(np.mean([r[k] for r in rows])), "std": float(np.std([r[k] for r in rows])),
-                          "min": float(np.min([r[k] for r in rows])), "max": float(np.max([r[k] for r in rows]))}
-                      for k in ("clip", "song")} for name, rows in results.items()}
-    print("\nmodel      clip accuracy (mean ± sd, min-max)   song accuracy")
-    for name, row in summary.items():
-        clip, song = row["clip"], row["song"]
-        print(f"{name:10s} {100 * clip['mean']:5.1f} ± {100 * clip['std']:4.1f} ({100 * clip['min']:.1f}-{100 * clip['max']:.1f})"
-              f"      {100 * song['mean']:5.1f} ± {100 * song['std']:4.1f}")
+    summary = summarise(results)
     if args.out:
         write_json(args.out, {"data_dir": str(args.data_dir), "data_fingerprint": data.fingerprint(),
                               "seeds": args.seeds, "machine": platform.platform(),

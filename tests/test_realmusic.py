@@ -183,3 +183,31 @@ def test_the_results_script_splits_by_song_with_its_seed(tiny_prepared):
     x, y, songs = script.arrays(data, splits[0]["test"])
     assert x.shape[1:] == data.settings.shape and len(x) == len(y) == len(songs)
     assert set(songs) == set(splits[0]["test"])
+
+
+def test_the_results_script_joins_seeds_run_apart_and_refuses_other_data(tmp_path, capsys):
+    from conftest import load_script
+
+    script = load_script("results_real_music")
+
+    def part(seed, clip, fingerprint="abc"):
+        path = tmp_path / f"seed{seed}_{fingerprint}.json"
+        path.write_text(json.dumps({"data_dir": "d", "data_fingerprint": fingerprint, "seeds": [seed],
+                                    "machine": "m", "variants": {}, "summary": {},
+                                    "runs": {"softmax": [{"seed": seed, "clip": clip, "song": 1.0}],
+                                             "paper": [{"seed": seed, "clip": clip / 2, "song": 0.5}]}}))
+        return str(path)
+
+    out = tmp_path / "all.json"
+    assert script.main(["--combine", part(0, 0.6), part(1, 0.8), "--out", str(out)]) == 0
+    joined = json.loads(out.read_text())
+    assert joined["seeds"] == [0, 1] and [r["seed"] for r in joined["runs"]["softmax"]] == [0, 1]
+    assert joined["summary"]["softmax"]["clip"]["mean"] == pytest.approx(0.7)
+    assert joined["summary"]["paper"]["clip"]["min"] == pytest.approx(0.3)
+    assert joined["summary"]["softmax"]["clip"]["std"] == pytest.approx(0.1)
+    assert "70.0 ± 10.0 (60.0-80.0)" in capsys.readouterr().out
+    other = tmp_path / "other.json"
+    assert script.main(["--combine", part(0, 0.6), part(2, 0.8, fingerprint="xyz"), "--out", str(other)]) == 2
+    assert "differ in data_fingerprint" in capsys.readouterr().err and not other.exists()
+    assert script.main(["--combine", part(0, 0.6), part(0, 0.6), "--out", str(other)]) == 2
+    assert not other.exists()
