@@ -277,6 +277,7 @@ def test_every_bad_argument_or_file_gets_one_line(tiny_prepared, softmax_run, tm
         "batch size 0": (["train", str(tiny_prepared), str(tmp_path / "r1"), "--batch-size", "0"], "at least 1"),
         "epochs 0": (["train", str(tiny_prepared), str(tmp_path / "r2"), "--epochs", "0"], "at least 1"),
         "epochs negative": (["train", str(tiny_prepared), str(tmp_path / "r2"), "--epochs", "-3"], "at least 1"),
+        "patience 0": (["train", str(tiny_prepared), str(tmp_path / "r2"), "--patience", "0"], "at least 1"),
         "duplicate labels": (["train", str(tiny_prepared), str(tmp_path / "r3"), "--labels", "house,house"],
                              "more than once"),
         "one label": (["train", str(tiny_prepared), str(tmp_path / "r4"), "--labels", "house"], "at least 2 labels"),

@@ -90,6 +90,15 @@ def test_a_second_train_into_the_same_folder_is_refused(softmax_run, tiny_prepar
     assert "--resume" in capsys.readouterr().err
 
 
+def test_the_train_command_passes_epochs_and_patience_to_the_run(tiny_prepared, tmp_path):
+    run = tmp_path / "run"
+    assert cli.main(["train", str(tiny_prepared), str(run), "--model", "softmax", "--epochs", "2", "--patience", "7",
+                     "--quiet"]) == 0
+    saved = training.settings_of_run(json.loads((run / "config.json").read_text()))
+    assert saved["epochs"] == 2 and saved["patience"] == 7
+    assert training.train_preset("tiny").patience != 7  # not the preset's own
+
+
 def test_unknown_labels_are_refused(tiny_prepared, tmp_path, capsys):
     assert cli.main(["train", str(tiny_prepared), str(tmp_path / "run"), "--labels", "house,polka"]) == 2
     assert "polka" in capsys.readouterr().err
