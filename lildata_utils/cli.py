@@ -153,7 +153,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
         preset = PreparedDataset(args.data_dir).settings.name
         changes = {k: v for k, v in {
             "model": args.model, "labels": tuple(args.labels.split(",")) if args.labels else None,
-            "epochs": args.epochs, "patience": args.patience, "batch_size": args.batch_size, "split_by": args.split_by, "seed": args.seed,
+            "epochs": args.epochs, "patience": args.patience, "batch_size": args.batch_size,
+            "split_by": args.split_by, "seed": args.seed,
             "strategy": args.strategy, "learning_rate": args.learning_rate, "augment": args.augment or None,
             "resnet_weights": args.resnet_weights, "image_size": args.image_size,
             "paper_setup": args.paper_setup or None}.items() if v is not None}

@@ -113,7 +113,15 @@ def summarise(results: dict[str, list[dict]]) -> dict[str, dict]:
 
 def combine(paths: list[str], out: str | None) -> int:
     """Join the outputs of runs with other seeds on the same dataset (each seed run on its own, resumably)."""
-    parts = [json.loads(Path(p).read_text()) for p in paths]
+    from lildata_utils.files import LildataError, read_json
+
+    try:
+        parts = [read_json(p, "an --out file of this script") for p in paths]
+        if not all(isinstance(part, dict) and {"seeds", "runs"} <= part.keys() for part in parts):
+            raise LildataError(f"{', '.join(paths)}: not every file is an --out file of this script")
+    except LildataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     for key in ("data_fingerprint", "variants"):
         if any(part.get(key) != parts[0].get(key) for part in parts):
             print(f"error: {', '.join(paths)} differ in {key}: only runs on the same dataset with the same "

@@ -210,4 +210,9 @@ def test_the_results_script_joins_seeds_run_apart_and_refuses_other_data(tmp_pat
     assert script.main(["--combine", part(0, 0.6), part(2, 0.8, fingerprint="xyz"), "--out", str(other)]) == 2
     assert "differ in data_fingerprint" in capsys.readouterr().err and not other.exists()
     assert script.main(["--combine", part(0, 0.6), part(0, 0.6), "--out", str(other)]) == 2
-    assert not other.exists()
+    assert not other.exists() and "more than one" in capsys.readouterr().err
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    assert script.main(["--combine", part(0, 0.6), str(broken), "--out", str(other)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "broken.json" in err[0] and not other.exists()
