@@ -157,7 +157,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
             "split_by": args.split_by, "seed": args.seed,
             "strategy": args.strategy, "learning_rate": args.learning_rate, "augment": args.augment or None,
             "resnet_weights": args.resnet_weights, "image_size": args.image_size,
-            "paper_setup": args.paper_setup or None}.items() if v is not None}
+            "paper_setup": args.paper_setup or None, "pool_time": args.pool_time or None}.items() if v is not None}
         settings = train_preset(preset if preset in ("paper", "classroom", "tiny") else "paper", **changes)
         metrics = train(args.data_dir, args.run_dir, settings, resume=args.resume, verbose=0 if args.quiet else 2)
     except (DatasetError, ValueError) as error:
@@ -410,6 +410,8 @@ def _add_classifiers_commands(sub) -> None:
     p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last epoch")
     p.add_argument("--strategy", choices=["auto", "default", "mirrored", "tpu", "multiworker"])
     p.add_argument("--augment", action="store_true", help="SpecAugment in front of Lil Data")
+    p.add_argument("--pool-time", action="store_true",
+                   help="Lil Data averages its last feature map over time before the dense layer")
     p.add_argument("--resnet-weights", help="auto, imagenet, none or a weights file (ResNet50)")
     p.add_argument("--image-size", type=int, help="ResNet50 input side in pixels (0: the spectrogram's)")
     p.add_argument("--paper-setup", action="store_true",

@@ -56,7 +56,8 @@ RESNET_SETUPS = _resnet.RESNET_SETUPS
 
 def lil_data(input_shape: tuple[int, int], n_labels: int, filters: tuple[int, ...] = LIL_DATA_FILTERS,
              dropout: float = 0.5, dense_units: int = 48, augment: bool = False,
-             standardise: tuple[np.ndarray, np.ndarray] | None = None, spectrum: bool = False) -> keras.Model:
+             standardise: tuple[np.ndarray, np.ndarray] | None = None, spectrum: bool = False,
+             pool_time: bool = False) -> keras.Model:
     """The paper's Lil Data CNN, as notebook 02 writes it.
 
     Args:
@@ -69,6 +70,9 @@ def lil_data(input_shape: tuple[int, int], n_labels: int, filters: tuple[int, ..
         standardise: ``(mean, variance)`` of each frequency bin over the training clips: a
             ``Standardise`` layer in front makes every bin zero-mean, unit-variance (off in the paper).
         spectrum: Give the dense layer the clip's average spectrum beside the convolutions' features.
+        pool_time: Average the last feature map over time before the dense layer. At 256 x 226 the
+            poolings leave one position, so this changes nothing; at 631 x 631 they leave 3 x 3, and the
+            dense layer then reads 3 frequency positions instead of 9 positions in frequency and time.
 
     Returns:
         An uncompiled Keras model named ``lil_data``.
@@ -79,7 +83,7 @@ def lil_data(input_shape: tuple[int, int], n_labels: int, filters: tuple[int, ..
     if augment:
         front.append(SpecAugment(name="augment"))
     return _classifier.lil_data(input_shape, n_labels, filters=tuple(filters), dropout=dropout, dense_units=dense_units,
-                                spectrum=spectrum,
+                                spectrum=spectrum, pool_time=pool_time,
                                 front=front[0] if len(front) == 1 else keras.Sequential(front, name="front") if front else None)
 
 

@@ -65,6 +65,9 @@ class TrainSettings:
             which wins on recorded music. Off with ``paper_setup``.
         spectrum: Lil Data's dense layer also gets the clip's average
             spectrum (the recipe, as above).
+        pool_time: Lil Data averages its last feature map over time before
+            the dense layer (no change at the classroom size, where one
+            position is left; see RESULTS.md for 631 x 631). Off with ``paper_setup``.
         resnet_weights: ``auto``, ``imagenet``, ``none`` or a weights file.
         image_size: ResNet50's input side in pixels.
         paper_setup: The paper's set-up: Lil Data without standardisation or
@@ -84,6 +87,7 @@ class TrainSettings:
     augment: bool = False
     standardise: bool = True
     spectrum: bool = True
+    pool_time: bool = False
     resnet_weights: str = "auto"
     image_size: int = 224
     paper_setup: bool = False
@@ -279,6 +283,7 @@ def build_classifier(settings: TrainSettings, shape: tuple[int, int], n_labels: 
         model = models.build_model(settings.model, shape, n_labels)
     else:
         model = models.build_model(settings.model, shape, n_labels, augment=settings.augment, spectrum=settings.spectrum,
+                                   pool_time=settings.pool_time,
                                    standardise=bin_statistics(train_stored) if settings.standardise else None)
     return compile_classifier(model, settings.rate)
 

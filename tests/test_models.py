@@ -102,3 +102,22 @@ def test_grad_cam_points_at_the_region_that_decides():
     assert label == 0 and heatmap.shape == stored.shape
     assert heatmap.max() == pytest.approx(1.0)
     assert heatmap[9:].min() > 0.2 and heatmap[:6].max() < 0.02
+
+
+def test_pooling_over_time_changes_nothing_at_the_classroom_size_and_keeps_frequency_at_the_papers():
+    x = np.random.default_rng(0).random((2, 256, 226, 1)).astype("float32")
+    outputs = []
+    for pool_time in (False, True):
+        keras.utils.set_random_seed(3)
+        model = models.lil_data((256, 226), 5, spectrum=True, pool_time=pool_time)
+        assert model.get_layer("dense").kernel.shape == (64 + 256, 48)
+        outputs.append(model.predict(x, verbose=0))
+    np.testing.assert_allclose(outputs[0], outputs[1], rtol=1e-5, atol=1e-6)
+    # at 631 x 631 four poolings of 4 leave 3 x 3 positions: 9 x 64 features, or 3 x 64 averaged over time
+    flat, pooled = (models.lil_data((631, 631), 5, pool_time=p) for p in (False, True))
+    assert flat.get_layer("dense").kernel.shape[0] == 9 * 64
+    assert pooled.get_layer("dense").kernel.shape[0] == 3 * 64
+    clip = np.random.default_rng(1).random((1, 631, 631, 1)).astype("float32")
+    features = keras.Model(pooled.input, pooled.get_layer("flatten").output)(clip).numpy().reshape(3, 64)
+    last = keras.Model(pooled.input, pooled.get_layer("pool4").output)(clip).numpy()[0]
+    np.testing.assert_allclose(features, last.mean(axis=1), rtol=1e-5, atol=1e-6)

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import keras
@@ -97,6 +98,33 @@ def test_the_train_command_passes_epochs_and_patience_to_the_run(tiny_prepared, 
     saved = training.settings_of_run(json.loads((run / "config.json").read_text()))
     assert saved["epochs"] == 2 and saved["patience"] == 7
     assert training.train_preset("tiny").patience != 7  # not the preset's own
+    assert saved["pool_time"] is False
+
+
+def test_a_run_from_before_pooling_over_time_is_still_reused(softmax_run, tiny_prepared, tmp_path, capsys):
+    import shutil
+
+    from lildata_utils import course
+
+    old = tmp_path / "old"
+    shutil.copytree(softmax_run, old)
+    config = json.loads((old / "config.json").read_text())
+    del config["training"]["pool_time"]
+    (old / "config.json").write_text(json.dumps(config))
+    settings = training.train_preset("tiny", model="softmax", epochs=25, patience=25)
+    metrics = course.ensure_run(tiny_prepared, old, settings)
+    assert "reusing the finished run" in capsys.readouterr().out
+    assert metrics == json.loads((softmax_run / "metrics.json").read_text())
+    with pytest.raises(course.RunError):  # but a run asked to pool over time is another run
+        course.ensure_run(tiny_prepared, old, replace(settings, pool_time=True))
+
+
+def test_the_train_command_gives_lil_data_pooling_over_time(tiny_prepared, tmp_path):
+    run = tmp_path / "pooled"
+    assert cli.main(["train", str(tiny_prepared), str(run), "--epochs", "1", "--pool-time", "--quiet"]) == 0
+    assert training.settings_of_run(json.loads((run / "config.json").read_text()))["pool_time"] is True
+    model, _ = training.load_run(run)
+    assert "time_pool" in {layer.name for layer in model.layers}
 
 
 def test_unknown_labels_are_refused(tiny_prepared, tmp_path, capsys):

@@ -20,17 +20,20 @@ __all__ = ["average_spectrum", "bin_statistics", "compile_classifier", "fit_clas
 
 
 def lil_data(input_shape, n_labels, filters=(16, 32, 64, 64), dropout=0.5, dense_units=48, front=None,
-             spectrum=False):
+             spectrum=False, pool_time=False):
     """The paper's Lil Data CNN: four 3x3 convolutions named conv1..conv4, each followed by 4x4 max pooling;
     then dropout, a dense layer of 48 and a softmax over the genres. `front`: a layer in front (section 2b's
     standardisation, or augmentation), or None as in the paper. `spectrum`: the clip's average spectrum goes
-    to the dense layer beside what the convolutions found (section 2b)."""
+    to the dense layer beside what the convolutions found (section 2b). `pool_time`: average the last
+    feature map over time, so the dense layer reads what sounds, not when (section 2b)."""
     inputs = keras.Input((*input_shape, 1), name="spectrogram")
     seen = front(inputs) if front is not None else inputs
     x = seen
     for i, count in enumerate(filters):
         x = layers.Conv2D(count, 3, padding="same", activation="relu", name=f"conv{i + 1}")(x)
         x = layers.MaxPooling2D(4, padding="same", name=f"pool{i + 1}")(x)
+    if pool_time:
+        x = layers.AveragePooling2D((1, x.shape[2]), name="time_pool")(x)
     x = layers.Flatten(name="flatten")(x)
     if spectrum:
         x = layers.Concatenate(name="with_spectrum")([x, TimeAverage(name="average_spectrum")(seen)])
