@@ -15,7 +15,6 @@ stopped), then writes ``results/classifiers.json`` and prints the Markdown table
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -23,6 +22,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from lildata_utils import config, course, dataset, models, synth, training  # noqa: E402
+from lildata_utils.files import write_json  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PAPER = {("lildata", 4): "96%", ("lildata", 8): "81%", ("resnet50", 8): "34%"}
@@ -31,7 +31,7 @@ NAMES = {"softmax": "softmax (average spectrum)", "lildata": "Lil Data, the reci
          "resnet50 (paper's set-up)": "ResNet50, the paper's set-up"}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--songs-per-genre", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=40.0)
@@ -43,7 +43,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work", type=Path, default=ROOT / "results" / "work")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "classifiers.json")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     settings = config.get_preset(args.preset)
     raw = args.work / "raw"
@@ -80,9 +80,8 @@ def main() -> None:
     summary = {"dataset": {"songs_per_genre": args.songs_per_genre, "song_seconds": args.seconds,
                            "preset": args.preset, "clips": info["clips"], "songs": info["songs"]},
                "runs": rows}
-    out = args.out
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(summary, indent=2))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    write_json(args.out, summary)
     print(f"\nbuilt-in dataset: {args.songs_per_genre} songs x {args.seconds:g} s per genre, preset {args.preset}, "
           f"{info['clips']} clips; songs per split {info['songs']}\n")
     print("| model | genres | split | train acc. | test acc. (clips) | test acc. (songs) | paper |")

@@ -6,7 +6,7 @@ import json
 
 from conftest import load_script
 
-from lildata_utils import training
+from lildata_utils import models, training
 
 
 def test_the_paper_script_transfers_generates_judges_and_resumes(tiny_prepared, tmp_path, capsys):
@@ -39,3 +39,43 @@ def test_the_paper_script_transfers_generates_judges_and_resumes(tiny_prepared, 
     printed = capsys.readouterr().out
     assert printed.count("reusing the transfer") == 3 and "reusing the generator" in printed
     assert {p: p.stat().st_mtime_ns for p in made if p.exists()} == made
+
+
+def test_the_classifier_script_trains_every_row_song_split_first_and_resumes(tmp_path, capsys):
+    """The first half of `make paper`, at tiny: built-in songs, every model, both splits, the paper's set-ups."""
+    script = load_script("results_classifiers")
+    work, out = tmp_path / "work", tmp_path / "classifiers.json"
+    argv = ["--preset", "tiny", "--songs-per-genre", "3", "--seconds", "12", "--models", "softmax,lildata,resnet50",
+            "--paper-setup", "--resnet-weights", "none", "--resnet-epochs", "1", "--work", str(work), "--out", str(out)]
+    script.main(argv)
+    rows = json.loads(out.read_text())["runs"]
+    seen = [(r["model"], r["genres"], r["split_by"]) for r in rows]
+    assert seen[:6] == [(m, k, "song") for m in ("softmax", "lildata", "resnet50") for k in (4, 8)]
+    assert seen[6:12] == [(m, k, "chunk") for m in ("softmax", "lildata", "resnet50") for k in (4, 8)]
+    assert seen[12:] == [("lildata (paper's set-up)", 4, "song"), ("lildata (paper's set-up)", 8, "song"),
+                         ("resnet50 (paper's set-up)", 8, "song")]
+    for row in rows:
+        config = json.loads((tmp_path / row["run"] / "config.json").read_text())  # an absolute path outside the repo
+        trained = config["training"]
+        assert trained["split_by"] == row["split_by"] and trained["model"] == row["model"].split()[0]
+        assert trained["paper_setup"] == ("paper's set-up" in row["model"])
+        assert len(config["labels"]) == row["genres"]
+        if row["genres"] == 4:
+            assert tuple(config["labels"]) == models.PAPER_FOUR_GENRES
+        if trained["model"] == "resnet50":
+            assert trained["epochs"] == 1 and trained["resnet_weights"] == "none"
+        assert 0 <= row["test_accuracy"] <= 1 and row["n_test"] > 0
+    # the chunk split draws its test clips from nearly every song; the song split keeps whole songs apart
+    songs = {(r["model"], r["genres"], r["split_by"]): r["n_songs"] for r in rows}
+    assert all(songs[(m, k, "chunk")] > songs[(m, k, "song")] for m, k, split in songs if split == "song"
+               and "set-up" not in m)
+    made = {p: p.read_bytes() for p in work.rglob("*") if p.is_file()}
+    runs = {p: p.stat().st_mtime_ns for p in (work / "runs").rglob("*") if p.is_file()}
+    capsys.readouterr()
+    script.main(argv)  # everything is reused: no song made, no clip prepared, no run trained again
+    assert capsys.readouterr().out.count("reusing the finished run") == len(rows)
+    report = work / "prepared_tiny" / "prepare_report.json"
+    assert json.loads(report.read_text())["reused"] == 8 * 3  # every song reused, none prepared again
+    assert {p: p.read_bytes() for p in work.rglob("*") if p.is_file() and p != report} == \
+        {p: data for p, data in made.items() if p != report}
+    assert {p: p.stat().st_mtime_ns for p in runs} == runs  # the runs are not even rewritten
