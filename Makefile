@@ -1,11 +1,14 @@
 # The two commands: `make demo` and `make test`. Both install into .venv first.
-# `make test-colab` runs the tests again on Colab's versions (ci/constraints-colab.txt) in .venv-colab.
+# `make test-colab` runs the tests again on Colab's Python and versions (ci/constraints-colab.txt) in .venv-colab.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 COLAB_VENV := .venv-colab
 COLAB_STAMP := $(COLAB_VENV)/.installed
+# Colab's default runtime runs Python 3.13: `make test-colab` uses a python3.13 on the PATH or under pyenv,
+# and says so when there is none (then it runs on $(PYTHON)).
+COLAB_PYTHON ?= $(firstword $(shell command -v python3.13 2>/dev/null) $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13))
 PRESET ?= classroom
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -51,7 +54,8 @@ lessons: $(STAMP)
 	$(BIN)/python scripts/export_lessons.py
 
 $(COLAB_STAMP): ci/requirements-colab.txt ci/constraints-colab.txt pyproject.toml
-	$(PYTHON) -m venv $(COLAB_VENV)
+	@[ -n "$(COLAB_PYTHON)" ] || echo "Colab's Python 3.13 is not on this machine: .venv-colab is made with $(PYTHON) instead"
+	$(or $(COLAB_PYTHON),$(PYTHON)) -m venv $(COLAB_VENV)
 	$(COLAB_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(COLAB_VENV)/bin/python -m pip install --quiet -r ci/requirements-colab.txt
 	$(COLAB_VENV)/bin/python -m pip install --quiet --no-deps -e .
@@ -60,9 +64,9 @@ $(COLAB_STAMP): ci/requirements-colab.txt ci/constraints-colab.txt pyproject.tom
 
 # The unit tests and all six notebooks at `tiny` on Colab's versions (the demo and browser tests run in `make test`).
 test-colab: $(COLAB_STAMP)
-	$(COLAB_VENV)/bin/python -c "import keras, tensorflow, numpy, IPython, ipywidgets; print('Colab versions:', \
-	  'TensorFlow', tensorflow.__version__, 'Keras', keras.__version__, 'numpy', numpy.__version__, \
-	  'IPython', IPython.__version__, 'ipywidgets', ipywidgets.__version__)"
+	$(COLAB_VENV)/bin/python -c "import sys, keras, tensorflow, numpy, IPython, ipywidgets; print('Colab versions:', \
+	  'Python', sys.version.split()[0], 'TensorFlow', tensorflow.__version__, 'Keras', keras.__version__, \
+	  'numpy', numpy.__version__, 'IPython', IPython.__version__, 'ipywidgets', ipywidgets.__version__)"
 	$(COLAB_VENV)/bin/python -m pytest -q --ignore=tests/test_demo.py
 
 # The classifier table at the paper's size: the built-in songs at 631 x 631 (61 songs of 100 s per genre, about

@@ -11,6 +11,7 @@ Notebook: notebooks/01_data_prep.ipynb
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import struct
@@ -34,6 +35,7 @@ __all__ = [
     "iter_clips",
     "load_audio",
     "rms_db",
+    "write_audio",
     "write_wav",
 ]
 
@@ -81,10 +83,32 @@ def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int) -> Path:
     Returns:
         The path written.
     """
+    return write_audio(path, audio, sample_rate, "WAV", "PCM_16")
+
+
+def write_audio(path: str | Path, audio: np.ndarray, sample_rate: int, format: str = "WAV",
+                subtype: str | None = None) -> Path:
+    """Write mono float audio in any format soundfile writes (WAV, FLAC ...), atomically.
+
+    The file is encoded in memory first and then written with Python's own file calls, so a full disk or a
+    missing permission is an error of the machine (:class:`MachineError`), never a decoder's message.
+
+    Raises:
+        MachineError: No space, no permission, an input/output error.
+    """
+    import io
+
     path = Path(path)
-    pcm = np.clip(np.asarray(audio, dtype=np.float64), -1.0, 1.0)
-    with atomic_path(path) as tmp:
-        sf.write(tmp, pcm, int(sample_rate), subtype="PCM_16", format="WAV")
+    buffer = io.BytesIO()
+    sf.write(buffer, np.clip(np.asarray(audio, dtype=np.float64), -1.0, 1.0), int(sample_rate), subtype=subtype,
+             format=format)
+    try:
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(buffer.getvalue())
+    except OSError as error:
+        if is_machine_error(error):
+            raise MachineError(f"{path}: cannot write: {error.strerror}") from None
+        raise
     return path
 
 
@@ -101,9 +125,20 @@ def audio_info(path: str | Path) -> AudioInfo:
     except Exception:
         audio, rate = _decode_fallback(path)
         return AudioInfo(rate, 1, len(audio) / rate, len(audio) / rate)
+    _check_rate(int(info.samplerate))
     seconds = float(info.duration)
     claimed = _wav_claimed_seconds(path) if info.format == "WAV" else None
     return AudioInfo(int(info.samplerate), int(info.channels), seconds, max(seconds, claimed or 0.0))
+
+
+def _check_rate(rate: int) -> None:
+    """A file's sample rate must be one of real audio (a header claiming 1 Hz would make a tiny file endless)."""
+    from .limits import LIMITS
+
+    low, high = LIMITS["sample_rate"]
+    if not low <= rate <= high:
+        raise AudioError(f"its header claims a sample rate of {rate} Hz, which is not a rate of real audio "
+                         f"({low:g} to {high:g} Hz)")
 
 
 def _wav_claimed_seconds(path: Path) -> float | None:
@@ -144,6 +179,8 @@ def check_regular_file(path: str | Path) -> None:
         raise AudioError("dangling link (its target does not exist)" if os.path.islink(path)
                          else "file does not exist") from None
     except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise AudioError("a link in a loop (it points back to itself)") from None
         raise MachineError(f"cannot read: {error.strerror}") from None
     kinds = {stat.S_ISDIR: "a folder", stat.S_ISFIFO: "a FIFO (named pipe)", stat.S_ISCHR: "a character device",
              stat.S_ISBLK: "a block device", stat.S_ISSOCK: "a socket"}
@@ -184,11 +221,12 @@ def _mono(block: np.ndarray) -> np.ndarray:
     return block.mean(axis=1, dtype=np.float32) if block.ndim == 2 else block.astype(np.float32)
 
 
-def iter_audio_blocks(path: str | Path, sample_rate: int,
-                      block_seconds: float = _BLOCK_SECONDS) -> Iterator[np.ndarray]:
+def iter_audio_blocks(path: str | Path, sample_rate: int, block_seconds: float = _BLOCK_SECONDS,
+                      start_frame: int = 0) -> Iterator[np.ndarray]:
     """Yield a file's audio as mono float32 blocks at ``sample_rate``.
 
-    Memory stays bounded by the block size, whatever the file's length.
+    Memory stays bounded by the block size, whatever the file's length. With ``start_frame`` (in the file's
+    own frames) reading starts there, without decoding what comes before (where the format can seek).
 
     Raises:
         AudioError: The file cannot be read as audio.
@@ -199,6 +237,8 @@ def iter_audio_blocks(path: str | Path, sample_rate: int,
         handle = sf.SoundFile(str(path))
     except Exception:
         audio, rate = _decode_fallback(path)
+        _check_rate(rate)
+        audio = audio[int(start_frame):]
         _check_finite(audio)
         if rate != sample_rate:
             audio = soxr.resample(audio, rate, sample_rate, quality="HQ").astype(np.float32)
@@ -206,6 +246,9 @@ def iter_audio_blocks(path: str | Path, sample_rate: int,
         return
     with handle:
         rate = int(handle.samplerate)
+        _check_rate(rate)
+        if start_frame:
+            handle.seek(min(int(start_frame), handle.frames))  # straight to the part that is needed
         stream = None if rate == sample_rate else soxr.ResampleStream(
             rate, sample_rate, 1, dtype="float32", quality="HQ")
         block_frames = max(1, int(block_seconds * rate))
@@ -250,10 +293,16 @@ def load_audio(path: str | Path, sample_rate: int, offset_seconds: float = 0.0,
     Raises:
         AudioError: The file cannot be read as audio.
     """
-    start = int(round(offset_seconds * sample_rate))
+    from .limits import bounded
+
+    bounded("offset_seconds", offset_seconds, "the offset into the file")
+    info = audio_info(path)
+    # whole frames of the file read past without decoding; 0.1 s more is decoded, for the resampler to settle
+    skip = max(0, int((offset_seconds - 0.1) * info.sample_rate))
+    start = int(round((offset_seconds - skip / info.sample_rate) * sample_rate))
     stop = None if duration_seconds is None else start + int(round(duration_seconds * sample_rate))
     pieces, have = [], 0
-    for block in iter_audio_blocks(path, sample_rate):
+    for block in iter_audio_blocks(path, sample_rate, start_frame=skip):
         pieces.append(block)
         have += len(block)
         if stop is not None and have >= stop:

@@ -69,7 +69,7 @@ def _out_file(path: Path) -> str | None:
 def _cmd_synth(args: argparse.Namespace) -> int:
     from . import synth
 
-    genres = args.genres.split(",") if args.genres else None
+    genres = args.genres.split(",") if args.genres is not None else None
     try:
         paths = synth.make_dataset(args.out_dir, genres=genres, songs_per_genre=args.songs_per_genre,
                                    seconds=args.seconds, seed=args.seed, jobs=args.jobs,
@@ -142,6 +142,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from .dataset import DatasetError, PreparedDataset
     from .training import open_run_folder, train, train_preset
 
+    if args.labels is not None and not all(label.strip() for label in args.labels.split(",")):
+        return _fail("--labels: a label is empty (give names separated by commas, e.g. trap,lofi)")
     if args.labels is not None and len(set(args.labels.split(","))) != len(args.labels.split(",")):
         return _fail(f"--labels: a label is given more than once ({args.labels})")
     if args.resume and args.model:
@@ -152,7 +154,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     try:
         preset = PreparedDataset(args.data_dir).settings.name
         changes = {k: v for k, v in {
-            "model": args.model, "labels": tuple(args.labels.split(",")) if args.labels else None,
+            "model": args.model, "labels": tuple(args.labels.split(",")) if args.labels is not None else None,
             "epochs": args.epochs, "patience": args.patience, "batch_size": args.batch_size,
             "split_by": args.split_by, "seed": args.seed,
             "strategy": args.strategy, "learning_rate": args.learning_rate, "augment": args.augment or None,
@@ -217,6 +219,9 @@ def _cmd_transfer(args: argparse.Namespace) -> int:
     from .transfer import BEST_METHOD, METHODS
 
     try:
+        from .transfer import claim_transfer_folder
+
+        claim_transfer_folder(args.out_dir, create=False)  # first: a folder of other files is refused, untouched
         net, _, run_dir = args.method.partition(":")
         net = BEST_METHOD if net == "best" else net
         if net not in METHODS:
@@ -285,9 +290,6 @@ def _cmd_train_generator(args: argparse.Namespace) -> int:
     from .generate import generator_preset, train_generator
 
     try:
-        if args.run_dir.exists() and (not args.run_dir.is_dir() or any(args.run_dir.iterdir())):
-            return _fail(f"{args.run_dir}: not an empty folder (it may hold a generator or your files); "
-                         "choose a new folder")
         preset = PreparedDataset(args.data_dir).settings.name
         settings = generator_preset(preset if preset in ("paper", "classroom", "tiny") else "paper", args.model,
                                     label=args.label, epochs=args.epochs, layers=args.layers, units=args.units,
@@ -332,7 +334,10 @@ def _cmd_results(args: argparse.Namespace) -> int:
 
     if not args.runs_dir.is_dir():
         return _fail(f"{args.runs_dir} is not a folder of runs (make demo writes runs/<preset>)")
-    tables = collect_results(args.runs_dir)
+    skipped: list[str] = []
+    tables = collect_results(args.runs_dir, skipped)
+    for line in skipped:
+        print(f"left out {line}", file=sys.stderr)
     if not tables:
         return _fail(f"no finished runs in {args.runs_dir}")
     for title, table in tables.items():
@@ -348,7 +353,7 @@ def _add_data_commands(sub) -> None:
     p.add_argument("--songs-per-genre", type=int, default=10)
     p.add_argument("--seconds", type=float, default=60.0, help="length of each song")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--jobs", type=_positive_int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--sample-rate", type=int, default=22050)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_synth)

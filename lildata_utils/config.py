@@ -62,15 +62,16 @@ class SpectrogramSettings:
     griffin_lim_iters: int = 64
 
     def __post_init__(self) -> None:
+        from .limits import bounded, bounded_int
+
         for name in ("sample_rate", "n_fft", "hop_length", "griffin_lim_iters"):
             value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise ValueError(f"{name} must be a positive whole number, not {value!r}")
-        for name in ("clip_seconds", "floor_db", "ceiling_db", "silence_db"):
-            if not isinstance(getattr(self, name), (int, float)) or isinstance(getattr(self, name), bool):
-                raise ValueError(f"{name} must be a number, not {getattr(self, name)!r}")
-        if not self.clip_seconds > 0:
-            raise ValueError(f"clip_seconds must be positive, not {self.clip_seconds!r}")
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ValueError(f"{name} must be a whole number, not {value!r}")
+            bounded_int(name, value)
+        for name in ("floor_db", "ceiling_db", "silence_db"):
+            bounded("decibels", getattr(self, name), name)
+        bounded("clip_seconds", self.clip_seconds)
         samples = self.clip_seconds * self.sample_rate
         if abs(samples - round(samples)) > 1e-6:
             raise ValueError(

@@ -21,18 +21,14 @@ from typing import Any
 from . import config, dataset, synth
 from .errors import RunError
 
-__all__ = ["Storage", "check_accelerator", "import_tensorflow", "dataset_dirs", "ensure_dataset", "ensure_run", "local_copy",
-           "runs_dir", "storage", "use_packed"]
+__all__ = ["Storage", "check_accelerator", "dataset_dirs", "ensure_dataset", "ensure_run", "import_tensorflow",
+           "local_copy", "offer_download", "runs_dir", "set_precision", "storage", "use_packed"]
 
 DRIVE_MOUNT = "/content/drive"
 DRIVE_ROOT = "/content/drive/MyDrive/lildata"
 LOCAL_CACHE = "/content/lildata_local"
 GPU_MEASURED = None
 """The measured time of the paper preset on a GPU, as ``(card, text)``, or ``None`` while unmeasured."""
-
-
-def _on_tpu_runtime() -> bool:
-    return bool(os.environ.get("COLAB_TPU_ADDR") or os.environ.get("TPU_NAME") or Path("/dev/accel0").exists())
 
 
 def import_tensorflow():
@@ -72,36 +68,93 @@ def import_tensorflow():
     return tf
 
 
-def check_accelerator() -> str:
-    """Say which accelerator there is, and what to do when there is none or TensorFlow is missing.
+def check_accelerator(mixed_precision: bool = True) -> str:
+    """Say which accelerator there is and what it means for this course; set the precision of training.
 
-    Works without TensorFlow (notebook 01 needs none): it then says how to get it.
+    Works without TensorFlow (notebook 01 needs none): it then says how to get it, the right way for the
+    machine (a TPU runtime needs another TensorFlow than a GPU or a CPU). On a GPU, training uses Keras'
+    ``mixed_float16`` policy (float16 arithmetic, float32 weights and outputs) unless ``mixed_precision``
+    is false.
 
     Returns:
         ``"tpu"``, ``"gpu"``, ``"cpu"``, or ``"none"`` when TensorFlow is not installed.
 
     Notebook: notebooks/01_data_prep.ipynb
     """
+    from .runtime import TPU_INSTALL, tpu_name
+
+    tpu = tpu_name()
     try:
         tf = import_tensorflow()
     except ImportError:
-        where = "a Colab TPU runtime comes without it; " if _on_tpu_runtime() else ""
-        print(f"TensorFlow is not installed ({where}notebook 01 needs none). For notebooks 02-06 choose "
-              "Runtime > Change runtime type > T4 GPU on Colab, or run `pip install tensorflow` "
-              "(`make install` does it here).")
+        if tpu:
+            print(f"A TPU runtime ({tpu}), without TensorFlow: notebook 01 runs as it is; notebooks 02-06 need "
+                  "TensorFlow, which Colab's TPU runtimes do not include. The simplest: Runtime > Change runtime "
+                  f"type > T4 GPU. To stay on the TPU: !{TPU_INSTALL}, then Runtime > Restart session.")
+        else:
+            print("TensorFlow is not installed (notebook 01 needs none). For notebooks 02-06: on Colab choose "
+                  "Runtime > Change runtime type > T4 GPU, which comes with it; elsewhere run `pip install "
+                  "tensorflow` (`make install` does it here).")
         return "none"
-    if _on_tpu_runtime():
-        print("TPU runtime: training uses a TPU strategy (--strategy auto).")
+    if tpu:
+        print(f"A TPU runtime ({tpu}): training uses a TPU strategy (--strategy auto); all notebooks run.")
         return "tpu"
     gpus = tf.config.list_physical_devices("GPU")
     if gpus:
+        policy = set_precision(mixed_precision)
         timing = (f"the paper preset was measured at {GPU_MEASURED[1]} on {GPU_MEASURED[0]}" if GPU_MEASURED
                   else "the paper preset's time on a GPU has not been measured yet")
-        print(f"{len(gpus)} GPU(s): {', '.join(g.name for g in gpus)}; {timing}.")
+        print(f"{len(gpus)} GPU(s): {', '.join(g.name for g in gpus)}; training in {policy} "
+              f"(MIXED_PRECISION = False for float32); {timing}.")
         return "gpu"
+    set_precision(False)
     print("No GPU. The tiny and classroom presets run on a CPU in minutes; for the paper preset on Colab "
-          "choose Runtime > Change runtime type > GPU, then run the notebook again.")
+          "choose Runtime > Change runtime type > T4 GPU, then run the notebook again.")
     return "cpu"
+
+
+def set_precision(mixed: bool) -> str:
+    """Keras' global dtype policy for training: ``mixed_float16`` when ``mixed`` and a GPU is there (the course's
+    models keep float32 outputs), else ``float32``. Returns the policy's name.
+
+    Notebook: notebooks/02_classifier.ipynb
+    """
+    import keras
+
+    from .runtime import gpu_count
+
+    name = "mixed_float16" if mixed and gpu_count() else "float32"
+    keras.mixed_precision.set_global_policy(name)
+    return name
+
+
+def offer_download(paths: list[str | Path], name: str) -> Path | None:
+    """On Colab, put files or folders into ``NAME.zip`` and offer it for download (``google.colab.files``);
+    elsewhere say where they are. Returns the zip, or ``None`` where nothing was offered.
+
+    Notebook: notebooks/04_genre_transfer.ipynb
+    """
+    import zipfile
+
+    from .files import atomic_path, slug
+
+    paths = [Path(p) for p in paths if Path(p).exists()]
+    if not paths:
+        print("nothing to download yet: run the cells above first")
+        return None
+    if "google.colab" not in sys.modules:
+        print("your files: " + ", ".join(str(p) for p in paths))
+        return None
+    from google.colab import files as colab_files  # type: ignore[import-not-found]
+
+    target = Path(LOCAL_CACHE).parent / f"{slug(name)}.zip"
+    with atomic_path(target) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in paths:
+            for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
+                if file.is_file() and not file.is_symlink() and not file.name.startswith("."):
+                    archive.write(file, file.relative_to(path.parent).as_posix())
+    colab_files.download(str(target))
+    return target
 
 
 @dataclass(frozen=True)
@@ -234,8 +287,15 @@ def ensure_dataset(preset: str, data_root: str | Path = "../data", raw_dir: str 
     else:
         if raw_dir is None:
             size = config.DATASET_SIZES[preset]
+            wanted = size.songs_per_genre * len(synth.GENRES)
+            have = len(list(raw.glob("*/*.json"))) if raw.is_dir() else 0
+            if have < wanted:
+                print(f"making the built-in songs in {raw}: {wanted - have} of {wanted} songs of "
+                      f"{size.song_seconds:g} s to write (songs already there are kept)", flush=True)
             synth.make_dataset(raw, songs_per_genre=size.songs_per_genre, seconds=size.song_seconds, seed=seed,
                                jobs=jobs, sample_rate=settings.sample_rate, progress=progress)
+        if not (prepared / "manifest.csv").exists():
+            print(f"cutting the songs of {raw} into clips and spectrograms in {prepared}", flush=True)
         dataset.prepare(raw, prepared, settings, jobs=jobs, progress=progress)  # quick when nothing changed
     if local_cache is not None:
         prepared = local_copy(prepared, local_cache)

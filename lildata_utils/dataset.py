@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
+import math
 import multiprocessing
 import os
 import re
@@ -192,6 +194,8 @@ def _kind_problem(path: Path) -> str | None:
         audio_io.check_regular_file(path)
     except audio_io.AudioError as error:
         return None if str(error).startswith("empty") else str(error)
+    except MachineError as error:  # this file only: skipped now, not remembered, so the next run tries it again
+        return f"{error} (skipped this time; the next run tries it again)"
     return None
 
 
@@ -239,6 +243,10 @@ def find_songs(raw_dir: str | Path) -> tuple[dict[str, list[str]], list[dict[str
         if not entry.is_dir():
             skipped.append({"file": entry.name, "reason": "not in a label folder (put songs in RAW_DIR/<label>/)"})
             continue
+        if entry.is_symlink() and _links_back(entry, raw_dir):
+            skipped.append({"file": entry.name + "/", "reason": "a link to RAW_DIR itself, to a folder above it or "
+                                                               "to one of its label folders: its songs would count twice"})
+            continue
         found = []
         for folder, dirs, files in os.walk(entry, onerror=unreadable):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -270,6 +278,12 @@ def find_songs(raw_dir: str | Path) -> tuple[dict[str, list[str]], list[dict[str
     if not songs and not skipped:
         raise DatasetError(f"{raw_dir}: no label folders (expected RAW_DIR/<label>/<audio files>)")
     return songs, skipped
+
+
+def _links_back(entry: Path, raw_dir: Path) -> bool:
+    """Whether a linked label folder leads to RAW_DIR, above it, or into it (to songs already counted)."""
+    target, root = entry.resolve(), raw_dir.resolve()
+    return target == root or target in root.parents or root in target.parents
 
 
 def _fingerprint(path: Path, settings: SpectrogramSettings) -> dict[str, Any]:
@@ -433,7 +447,7 @@ def _claim(out_dir: Path, raw_dir: Path, settings: SpectrogramSettings, overwrit
             raise DatasetError(f"{out_dir}: its config.json was not written by `lildata prepare`; "
                                "choose an empty or new folder")
     else:
-        foreign = sorted(p.name for p in out_dir.iterdir() if p.name != ".lildata.lock")
+        foreign = sorted(p.name for p in out_dir.iterdir() if not p.name.startswith(".lildata"))
         if foreign:
             shown = ", ".join(_printable(n) for n in foreign[:3]) + (" ..." if len(foreign) > 3 else "")
             raise DatasetError(f"{out_dir}: holds files that lildata did not make ({shown}); "
@@ -635,7 +649,7 @@ class PreparedDataset:
         text = manifest.read_text(encoding="utf-8", errors="replace")
         if text and not text.endswith("\n"):
             raise DatasetError(f"{manifest}: cut short (its last line is incomplete); run `lildata prepare` again")
-        rows = list(csv.reader(text.splitlines()))
+        rows = list(csv.reader(io.StringIO(text, newline="")))  # not splitlines(): a name may hold U+2028
         if not rows or tuple(rows[0]) != MANIFEST_COLUMNS:
             raise DatasetError(f"{manifest}: not a manifest written by `lildata prepare` (header "
                                f"{','.join(rows[0]) if rows else 'missing'})")
@@ -649,6 +663,8 @@ class PreparedDataset:
                 clip = Clip(int(row[0]), row[1], row[2], float(row[3]), row[4], row[5], int(row[6]))
             except ValueError as error:
                 raise DatasetError(f"{where}: {error}") from None
+            if not (math.isfinite(clip.start_s) and 0 <= clip.start_s <= 24 * 3600):
+                raise DatasetError(f"{where}: start {row[3]!r} is not a time in a song; run `lildata prepare` again")
             if clip.clip != len(clips) or clip.row < 0 or clip.split not in SPLITS:
                 raise DatasetError(f"{where}: clip {clip.clip}, row {clip.row}, split {clip.split!r} do not fit "
                                    "(clips are numbered from 0 in order)")
@@ -719,18 +735,23 @@ class PreparedDataset:
 
     def clip_audio(self, clip: int) -> tuple[np.ndarray, bool]:
         """A clip's sound: ``(audio, True)`` from its song file, or ``(audio, False)`` rebuilt from the
-        spectrogram with Griffin-Lim when the songs are not on this machine (a packed dataset)."""
-        from .spectrogram import stored_to_audio
+        spectrogram with Griffin-Lim when the songs are not on this machine (a packed dataset).
 
-        info = self.clips[clip]
+        The song file's audio is used only when its spectrogram is the stored one (within 1 dB), so a dataset
+        whose ``config.json`` points elsewhere (a crafted ``raw_dir``) can never read another file out.
+        """
+        from .spectrogram import audio_to_stored, log_spectral_distance, stored_to_audio
+
+        info, stored = self.clips[clip], self.spectrogram(clip)
         try:
             audio = audio_io.load_audio(self.audio_path(clip), self.settings.sample_rate, info.start_s,
                                         self.settings.clip_seconds)[: self.settings.clip_samples]
-            if len(audio) == self.settings.clip_samples:
+            if len(audio) == self.settings.clip_samples and \
+                    log_spectral_distance(audio_to_stored(audio, self.settings), stored, self.settings) < 1.0:
                 return audio, True
         except (audio_io.AudioError, LildataError, OSError):
             pass
-        return stored_to_audio(self.spectrogram(clip), self.settings), False
+        return stored_to_audio(stored, self.settings), False
 
     def fingerprint(self) -> str:
         """A short hash of the manifest and settings: the same dataset wherever it is unpacked."""

@@ -36,7 +36,7 @@ import numpy as np
 
 from .dataset import PreparedDataset
 from .errors import LildataError, RunError
-from .files import read_json, save_figure, save_keras, write_json
+from .files import FolderLock, claim_folder, clean_stale_temporaries, read_json, save_figure, save_keras, write_json
 
 __all__ = ["GENERATOR_MODELS", "GENERATOR_PRESETS", "Generator", "GeneratorSettings", "beat_grid", "build_generator",
            "ensure_generator", "fake_clips", "frame_stats", "frame_step", "generate", "generate_sound",
@@ -44,6 +44,8 @@ __all__ = ["GENERATOR_MODELS", "GENERATOR_PRESETS", "Generator", "GeneratorSetti
            "train_generator"]
 
 GENERATOR_MODELS = ("paper", "autoregressive", "beat")
+GENERATOR_KIND = "lildata-generator-run"
+"""The mark in a generator run's ``config.json`` that says ``train-generator`` made this folder."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,20 @@ class GeneratorSettings:
     hold: bool = False
     max_clips: int = 0
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        from .limits import bounded, bounded_int
+
+        if self.model not in GENERATOR_MODELS:
+            raise ValueError(f"unknown generator {self.model!r}: choose one of {', '.join(GENERATOR_MODELS)}")
+        for name, flag in (("layers", "--layers"), ("units", "--units"), ("epochs", "--epochs"),
+                           ("batch_size", "batch_size"), ("levels", "levels"), ("overfit", "--overfit"),
+                           ("seed", "--seed")):
+            bounded_int(name, getattr(self, name), flag)
+        for name in ("seed_frames", "max_clips"):
+            bounded_int(name, getattr(self, name))
+        for name in ("learning_rate", "temperature", "input_noise", "spread"):
+            bounded(name, getattr(self, name))
 
 
 _BEAT = GeneratorSettings(model="beat", units=128, epochs=40, batch_size=4, spread=0.5)
@@ -220,6 +236,63 @@ def train_generator(data_dir: str | Path, run_dir: str | Path, settings: Generat
     """
     run_dir = Path(run_dir)
     data = PreparedDataset(data_dir)
+    old = open_generator_folder(run_dir)
+    if old is not None and generator_finished(run_dir):
+        raise RunError(f"{run_dir}: already holds a finished generator; choose a new folder")
+    if old is not None and old.get("generator") != _plain(asdict(settings)):
+        raise RunError(f"{run_dir}: holds an unfinished generator with other settings; choose a new folder")
+    with FolderLock(run_dir, f"`lildata train-generator {data_dir}`"):
+        clean_stale_temporaries(run_dir)
+        if old is not None:
+            print(f"{run_dir}: its earlier training did not finish; training again", flush=True)
+        write_json(run_dir / "config.json", {"kind": GENERATOR_KIND, "generator": asdict(settings), "finished": False})
+        return _train_generator(data, run_dir, settings, verbose)
+
+
+def _plain(value):
+    """A value as JSON gives it back (tuples as lists), to compare settings with a saved config."""
+    return json.loads(json.dumps(value))
+
+
+def open_generator_folder(run_dir: str | Path) -> dict[str, Any] | None:
+    """The ``config.json`` of a generator run folder, or ``None`` for a new or empty folder.
+
+    Raises:
+        RunError: A file, or a folder that holds anything but a generator run (never touched).
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    run_dir = Path(run_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise RunError(f"{run_dir}: is a file, not a run folder")
+    if not run_dir.is_dir() or not any(p for p in run_dir.iterdir() if not p.name.startswith(".lildata")):
+        return None
+    try:
+        config = read_json(run_dir / "config.json", "the generator's settings")
+    except LildataError:
+        config = None
+    if not isinstance(config, dict) or config.get("kind") != GENERATOR_KIND or "generator" not in config:
+        raise RunError(f"{run_dir}: not an empty folder, and not a generator run (it may hold other runs or your "
+                       "files); choose a new folder")
+    return config
+
+
+def generator_finished(run_dir: str | Path) -> bool:
+    """Whether ``run_dir`` holds a finished generator run (its model, settings and metrics).
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    run_dir = Path(run_dir)
+    try:
+        config = open_generator_folder(run_dir)
+    except RunError:
+        return False
+    return config is not None and config.get("finished", True) and (run_dir / "metrics.json").exists() \
+        and (run_dir / "model.keras").exists()
+
+
+def _train_generator(data: PreparedDataset, run_dir: Path, settings: GeneratorSettings, verbose: int) -> dict[str, Any]:
+    data_dir = data.path
     train = _frames(_clips_of(data, settings.label, ("train",), settings.overfit or settings.max_clips))
     held_out = _frames(_clips_of(data, settings.label, ("val", "test")))
     n_frames, n_bins = train.shape[1:]
@@ -241,13 +314,11 @@ def train_generator(data_dir: str | Path, run_dir: str | Path, settings: Generat
                     batch_size=settings.batch_size, verbose=0 if verbose == 2 else verbose, shuffle=True,
                     callbacks=[_every_nth_epoch(every, settings.epochs)] if verbose == 2 else [])
     seconds = time.perf_counter() - start
-    run_dir.mkdir(parents=True, exist_ok=True)
     save_keras(model, run_dir / "model.keras")
-    config = {"kind": "lildata-generator-run", "data_dir": str(Path(data_dir).resolve()),
+    config = {"kind": GENERATOR_KIND, "data_dir": str(Path(data_dir).resolve()),
               "data_fingerprint": data.fingerprint(), "data_settings": data.settings.to_dict(),
               "generator": asdict(settings), "n_train": int(len(train)), "n_held_out": int(len(held_out)),
-              "parameters": int(model.count_params()), "seconds": round(seconds, 1)}
-    write_json(run_dir / "config.json", config)
+              "parameters": int(model.count_params()), "seconds": round(seconds, 1), "finished": True}
     history = {"epoch": list(range(1, len(fit.history["loss"]) + 1)),
                **{k: [float(v) for v in values] for k, values in fit.history.items()}}
     write_json(run_dir / "history.json", history)
@@ -257,6 +328,7 @@ def train_generator(data_dir: str | Path, run_dir: str | Path, settings: Generat
                "measured_on": "training clips (overfit run)" if settings.overfit else "held-out clips",
                "n_train": int(len(train)), "epochs": settings.epochs, "seconds": round(seconds, 1)}
     write_json(run_dir / "metrics.json", metrics)
+    write_json(run_dir / "config.json", config)  # last: its "finished" says everything above is there
     return metrics
 
 
@@ -282,6 +354,8 @@ def load_generator(run_dir: str | Path) -> tuple[Generator, dict[str, Any]]:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise RunError(f"{run_dir}: no such generator run folder; train one with `lildata train-generator`")
+    if open_generator_folder(run_dir) is not None and not generator_finished(run_dir):
+        raise RunError(f"{run_dir}: its training did not finish; run `lildata train-generator` into it again")
     try:
         config = read_json(run_dir / "config.json", "the generator's settings")
         settings = GeneratorSettings(**config["generator"])
@@ -576,6 +650,8 @@ def generate_sound(run_dir: str | Path, out_dir: str | Path | None = None, secon
 
     from .config import settings_from_dict
 
+    if out_dir is not None:  # refused now, before the work, if it cannot be written
+        claim_folder(out_dir, SOUND_KIND, "a generated sound's folder", ours=_older_sound_folder, create=False)
     generator, config = load_generator(run_dir)
     settings = settings_from_dict(config["data_settings"])
     k = 1 if generator.settings.model == "paper" else generator.settings.seed_frames
@@ -619,12 +695,25 @@ def generate_sound(run_dir: str | Path, out_dir: str | Path | None = None, secon
     return result
 
 
+SOUND_KIND = "lildata-generated-sound"
+_SOUND_FILES = {"generated.wav", "seed.wav", "spectrogram.png", "metrics.json"}
+
+
+def _older_sound_folder(folder: Path) -> bool:
+    """A folder ``generate`` wrote before output folders were marked: only its files, its metrics say so."""
+    names = {p.name for p in folder.iterdir() if not p.name.startswith(".")}
+    try:
+        return names <= _SOUND_FILES and "this_sound" in json.loads((folder / "metrics.json").read_text())
+    except (OSError, ValueError, TypeError):
+        return False
+
+
 def _write_sound(out_dir: Path, result: dict, settings, frames: np.ndarray, generator_settings) -> None:
     from .audio import write_wav
     from .plots import plot_spectrograms
     from .spectrogram import stored_to_audio
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    claim_folder(out_dir, SOUND_KIND, "a generated sound's folder", ours=_older_sound_folder)
     write_wav(out_dir / "generated.wav", result["audio"], settings.sample_rate)
     write_wav(out_dir / "seed.wav", stored_to_audio(frames.T, settings), settings.sample_rate)
     fig, _ = plot_spectrograms({"real clip (its first frames seed the model)": frames.T,
@@ -643,13 +732,12 @@ def ensure_generator(data_dir: str | Path, run_dir: str | Path, settings: Genera
     Notebook: notebooks/05_lstm_generation.ipynb
     """
     run_dir = Path(run_dir)
-    saved = run_dir / "config.json"
-    if saved.exists() and (run_dir / "metrics.json").exists():
-        config = read_json(saved, "the generator's settings")
-        if not isinstance(config, dict) or config.get("generator") != json.loads(json.dumps(asdict(settings))):
+    if generator_finished(run_dir):
+        config = read_json(run_dir / "config.json", "the generator's settings")
+        if config.get("generator") != _plain(asdict(settings)):
             raise RunError(f"{run_dir} holds a generator with other settings: choose another folder")
         print(f"reusing the generator in {run_dir}")
-        metrics = json.loads((run_dir / "metrics.json").read_text())
+        metrics = read_json(run_dir / "metrics.json", "the generator's measures")
     else:
         metrics = train_generator(data_dir, run_dir, settings, verbose=verbose)
     if judge is not None and "judge_probability" not in metrics:
@@ -662,5 +750,6 @@ def ensure_generator(data_dir: str | Path, run_dir: str | Path, settings: Genera
             reference = reference[: settings.overfit]
         judged = measure(generator, reference, settings_from_dict(config["data_settings"]), judge=judge)
         metrics.update({k: v for k, v in judged.items() if k.startswith(("judge", "frechet"))})
-        write_json(run_dir / "metrics.json", metrics)
+        with FolderLock(run_dir, "adding a judge's verdict"):
+            write_json(run_dir / "metrics.json", metrics)
     return metrics

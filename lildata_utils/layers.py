@@ -39,7 +39,7 @@ class LevelOneHot(layers.Layer):
 
     def call(self, inputs):
         picks = ops.clip(ops.floor(inputs * self.levels), 0, self.levels - 1)
-        return ops.one_hot(ops.cast(picks, "int32"), self.levels)
+        return ops.one_hot(ops.cast(picks, "int32"), self.levels, dtype=self.compute_dtype)
 
     def get_config(self):
         return {**super().get_config(), "levels": self.levels}
@@ -91,11 +91,11 @@ class SpecAugment(layers.Layer):
         self.max_freq_mask, self.max_time_mask, self.seed = max_freq_mask, max_time_mask, seed
         self.generator = keras.random.SeedGenerator(seed)
 
-    def _mask(self, size: int, fraction: float, batch):
+    def _mask(self, size: int, fraction: float, batch, dtype):
         width = ops.cast(keras.random.uniform((batch, 1), 0, fraction * size, seed=self.generator), "int32")
         start = ops.cast(keras.random.uniform((batch, 1), 0, size, seed=self.generator), "int32")
         index = ops.arange(size, dtype="int32")[None, :]
-        return ops.cast((index < start) | (index >= start + width), "float32")
+        return ops.cast((index < start) | (index >= start + width), dtype)  # float16 under mixed precision
 
     def call(self, inputs, training=False):
         if not training:
@@ -104,8 +104,8 @@ class SpecAugment(layers.Layer):
         bins, frames = inputs.shape[1], inputs.shape[2]
         shift = keras.random.randint((), 0, frames, seed=self.generator, dtype="int32")
         x = ops.take(inputs, (ops.arange(frames, dtype="int32") - shift) % frames, axis=2)
-        freq = self._mask(bins, self.max_freq_mask, batch)[:, :, None, None]
-        time = self._mask(frames, self.max_time_mask, batch)[:, None, :, None]
+        freq = self._mask(bins, self.max_freq_mask, batch, x.dtype)[:, :, None, None]
+        time = self._mask(frames, self.max_time_mask, batch, x.dtype)[:, None, :, None]
         return x * freq * time
 
     def get_config(self):

@@ -108,7 +108,7 @@ def softmax_baseline(input_shape: tuple[int, int], n_labels: int, mean: np.ndarr
     if mean is not None:
         x = layers.Normalization(mean=np.asarray(mean), variance=np.asarray(variance) + 1e-6, name="standardise")(x)
     outputs = layers.Dense(n_labels, activation="softmax", kernel_regularizer=keras.regularizers.l2(l2),
-                           name="genre")(x)
+                           name="genre", dtype="float32")(x)
     return keras.Model(inputs, outputs, name="softmax_baseline")
 
 

@@ -32,7 +32,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import LildataError, MachineError
-from .files import atomic_path, slug, write_json
+from .audio import write_audio
+from .files import slug, write_json
 
 __all__ = ["CACHE", "RECIPES", "Soundtrack", "default_folder", "make_real_music", "soundtrack_members"]
 
@@ -103,7 +104,14 @@ def _umask() -> int:
 
 
 def _data_tar(deb: Path) -> tarfile.TarFile:
-    """The ``data.tar.*`` member of a ``.deb`` (an ``ar`` archive), opened for reading."""
+    """The files of a ``.deb`` as a tar archive: ``dpkg-deb --fsys-tarfile`` where dpkg is installed (every
+    compression Debian uses), else the package's ``data.tar.*`` member read here (xz, gzip, bzip2 or none)."""
+    if shutil.which("dpkg-deb"):
+        done = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(deb)], capture_output=True)
+        if done.returncode == 0:
+            return tarfile.open(fileobj=io.BytesIO(done.stdout))
+        raise LildataError(f"{deb}: not a Debian package dpkg-deb can read "
+                           f"({done.stderr.decode('utf-8', 'replace').strip().splitlines()[-1:] or ['?']})")
     with open(deb, "rb") as handle:
         if handle.read(8) != b"!<arch>\n":
             raise LildataError(f"{deb}: not a Debian package (no ar header)")
@@ -113,9 +121,8 @@ def _data_tar(deb: Path) -> tarfile.TarFile:
             handle.read(size % 2)
             if name.startswith("data.tar"):
                 if name.endswith(".zst"):
-                    import zstandard  # Debian uses xz; zstd only where a package chose it
-
-                    body = zstandard.ZstdDecompressor().decompressobj().decompress(body)
+                    raise LildataError(f"{deb}: its files are compressed with zstd, which only dpkg-deb reads here; "
+                                       "install dpkg (Debian and Ubuntu have it)")
                 return tarfile.open(fileobj=io.BytesIO(body))
     raise LildataError(f"{deb}: no data.tar member")
 
@@ -179,8 +186,6 @@ def make_real_music(out_dir: str | Path | None = None, recipe: str = "full", sam
 
     Notebook: notebooks/02_classifier.ipynb
     """
-    import soundfile
-
     if recipe not in RECIPES:
         raise LildataError(f"unknown real-music recipe {recipe!r}; choose one of {', '.join(RECIPES)}")
     spec = RECIPES[recipe]
@@ -219,8 +224,7 @@ def make_real_music(out_dir: str | Path | None = None, recipe: str = "full", sam
                 cuts = [(f"{name}.flac", audio[start:start + piece])]
             for file_name, cut in cuts[:spec["songs_per_label"] - len(kept)]:
                 if not (folder / file_name).exists():
-                    with atomic_path(folder / file_name) as tmp:
-                        soundfile.write(tmp, cut, sample_rate, format="FLAC")
+                    write_audio(folder / file_name, cut, sample_rate, "FLAC")
                 kept.append(file_name)
         sources.append({"label": track.label, "package": track.package, "deb": deb.name, "style": track.style,
                         "songs": kept, "left_out": short})

@@ -32,8 +32,25 @@ def _md(value: Any) -> str:
     return html.escape(str(value), quote=False).replace("|", "&#124;").replace("\n", " ")
 
 
+def _pct(value: Any) -> str:
+    """A share as a percentage, or ``-`` for anything that is not a finite number."""
+    return f"{value:.1%}" if _finite(value) else "-"
+
+
+def _num(value: Any, form: str) -> str:
+    """A number in ``form``, or ``-`` for anything that is not a finite number."""
+    return format(value, form) if _finite(value) else "-"
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value \
+        and abs(value) != float("inf")
+
+
 def results_table(rows: dict[str, dict[str, Any]], paper: dict[str, str] | None = None) -> str:
     """A Markdown table of runs: clip and song test accuracy, train accuracy, split.
+
+    Every cell is escaped: the values come from the runs' files, which anyone can edit.
 
     Args:
         rows: ``{row name: metrics}``.
@@ -47,14 +64,27 @@ def results_table(rows: dict[str, dict[str, Any]], paper: dict[str, str] | None 
         head, line = head + " paper |", line + " ---: |"
     out = [head, line]
     for name, m in rows.items():
-        row = (f"| {_md(name)} | {len(m['labels'])} | {m['split_by']} | {m['train_accuracy']:.1%} | "
-               f"{m['test_accuracy']:.1%} | {m['test_song_accuracy']:.1%} ({m.get('n_songs', '?')} songs) |")
+        labels = m.get("labels")
+        genres = len(labels) if isinstance(labels, list) else "-"
+        row = (f"| {_md(name)} | {genres} | {_md(m.get('split_by', '-'))} | {_pct(m.get('train_accuracy'))} | "
+               f"{_pct(m.get('test_accuracy'))} | {_pct(m.get('test_song_accuracy'))} "
+               f"({_md(m.get('n_songs', '?'))} songs) |")
         out.append(row + (f" {_md(paper.get(name, ''))} |" if paper else ""))
     return "\n".join(out)
 
 
-def collect_results(runs: str | Path) -> dict[str, str]:
+def _readable(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def collect_results(runs: str | Path, skipped: list[str] | None = None) -> dict[str, str]:
     """Markdown tables of every finished run in a preset's runs folder.
+
+    A run whose files cannot be read or tabulated is left out, and named in ``skipped`` (with why), so one
+    damaged run never hides the others.
 
     Returns:
         ``{"classifiers": ..., "genre transfer": ..., "generators": ...}``, each
@@ -63,28 +93,35 @@ def collect_results(runs: str | Path) -> dict[str, str]:
     Notebook: notebooks/06_listening.ipynb
     """
     runs = Path(runs)
-    classifiers, generators = {}, {}
+    found: dict[str, dict[str, dict]] = {"classifiers": {}, "genre transfer": {}, "generators": {}}
     for metrics_path in sorted(runs.glob("*/metrics.json")):
-        config_path = metrics_path.parent / "config.json"
-        if not config_path.exists():
-            continue
-        try:
-            config = json.loads(config_path.read_text())
-            metrics = json.loads(metrics_path.read_text())
-        except (OSError, ValueError):
-            continue
-        if "training" in config:
-            classifiers[metrics_path.parent.name] = metrics
-        elif "generator" in config:
-            generators[metrics_path.parent.name] = metrics
-    transfers = {p.parent.name: json.loads(p.read_text()) for p in sorted(runs.glob("transfer/*/outcome.json"))}
+        config, metrics = _readable(metrics_path.parent / "config.json"), _readable(metrics_path)
+        if isinstance(config, dict) and isinstance(metrics, dict):
+            kind = "classifiers" if "training" in config else "generators" if "generator" in config else None
+            if kind:
+                found[kind][metrics_path.parent.name] = (metrics_path.parent, metrics)
+                continue
+        if skipped is not None and (metrics_path.parent / "config.json").exists():
+            skipped.append(f"{metrics_path.parent}: its config.json or metrics.json cannot be read")
+    for path in sorted(runs.glob("transfer/*/outcome.json")):
+        outcome = _readable(path)
+        if isinstance(outcome, dict):
+            found["genre transfer"][path.parent.name] = (path.parent, outcome)
+        elif skipped is not None:
+            skipped.append(f"{path}: cannot be read")
+    makers = {"classifiers": results_table, "genre transfer": outcome_table, "generators": metrics_table}
     out = {}
-    if classifiers:
-        out["classifiers"] = results_table(classifiers)
-    if transfers:
-        out["genre transfer"] = outcome_table(transfers)
-    if generators:
-        out["generators"] = metrics_table(generators)
+    for kind, rows in found.items():
+        good = {}
+        for name, (folder, row) in rows.items():
+            try:
+                makers[kind]({name: row})
+                good[name] = row
+            except (KeyError, TypeError, ValueError, AttributeError):
+                if skipped is not None:
+                    skipped.append(f"{folder}: its measures lack what the {kind} table needs (left out)")
+        if good:
+            out[kind] = makers[kind](good)
     return out
 
 
@@ -116,12 +153,14 @@ def outcome_table(outcomes: dict[str, dict[str, Any]]) -> str:
         p = o.get("judge", {}).get("probability", {})
         d = o["log_spectral_distance_db"]
         b = o["brightness"]
-        cells = [_md(name), str(o["settings"]["iterations"])] + \
-            [f"{p[k]:.2g}" if k in p else "-" for k in ("content", "control", "result")] + \
+        high = b["result"]["high_db"] - b["content"]["high_db"] if _finite(b["result"].get("high_db")) and \
+            _finite(b["content"].get("high_db")) else None
+        cells = [_md(name), _md(o.get("settings", {}).get("iterations", "-"))] + \
+            [_num(p.get(k), ".2g") for k in ("content", "control", "result")] + \
             [_md(o.get("judge", {}).get("predicted", {}).get("result", "-"))] + \
-            [f"{d['result_to_content']:.1f}", f"{d['result_to_style']:.1f}", f"{d['control_to_content']:.1f}",
-             f"{b['content']['centroid_hz']:.0f} -> {b['result']['centroid_hz']:.0f} ({b['style']['centroid_hz']:.0f})",
-             f"{b['result']['high_db'] - b['content']['high_db']:+.1f}"]
+            [_num(d.get(k), ".1f") for k in ("result_to_content", "result_to_style", "control_to_content")] + \
+            [f"{_num(b['content'].get('centroid_hz'), '.0f')} -> {_num(b['result'].get('centroid_hz'), '.0f')} "
+             f"({_num(b['style'].get('centroid_hz'), '.0f')})", _num(high, "+.1f")]
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
@@ -152,7 +191,7 @@ def metrics_table(runs: dict[str, dict[str, Any]]) -> str:
     Notebook: notebooks/05_lstm_generation.ipynb
     """
     def cell(m: dict, key: str, form: str) -> str:
-        return format(m[key], form) if m.get(key) is not None else "-"
+        return _num(m.get(key), form)
 
     rows = ["| generator | measured on | frame error, teacher forcing (dB) | frame error, free-running (dB) | "
             "variance ratio | log-spectral distance (dB) | modulation distance (real-real) | tempo in range | "

@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 
 from . import instruments as ins
 from .audio import write_wav
-from .files import write_text
+from .files import FolderLock, clean_stale_temporaries, write_text
 from .dataset import process_pool
 
 __all__ = ["GENRES", "GENRE_NOTES", "TEMPO_RANGES", "make_song", "make_dataset"]
@@ -633,8 +633,9 @@ def make_song(genre: str, seed: int = 0, index: int = 0, seconds: float = 60.0,
     """
     if genre not in GENRES:
         raise ValueError(f"unknown genre {genre!r}; choose from {', '.join(GENRES)}")
-    if seconds <= 0:
-        raise ValueError("seconds must be positive")
+    from .limits import bounded
+
+    bounded("song_seconds", seconds, "seconds")
     rng = _song_rng(seed, genre, index)
     low, high = TEMPO_RANGES[genre]
     tempo = float(np.round(rng.uniform(low, high), 2)) if high else 0.0
@@ -664,8 +665,8 @@ def _jsonable(value: Any) -> Any:
 def _write_song(out_dir: str, genre: str, seed: int, index: int, seconds: float, sample_rate: int) -> str:
     path = Path(out_dir) / genre / f"{genre}_{index:03d}.wav"
     audio, params = make_song(genre, seed, index, seconds, sample_rate)
+    write_wav(path, audio, sample_rate)  # the sound first: its JSON, written last, says the song is whole
     write_text(path.with_suffix(".json"), json.dumps(params, indent=2, sort_keys=True) + "\n")
-    write_wav(path, audio, sample_rate)
     return str(path)
 
 
@@ -716,13 +717,39 @@ def make_dataset(out_dir: str | Path, genres: list[str] | None = None, songs_per
 
     Notebook: notebooks/01_data_prep.ipynb
     """
-    genres = list(genres or GENRES)
+    genres = list(GENRES if genres is None else genres)
+    _check_request(genres, songs_per_genre, seconds, sample_rate, jobs)
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValueError(f"{out_dir}: is a file; give a folder for the songs")
+    with FolderLock(out_dir, f"`lildata synth {out_dir}`"):
+        for genre in genres:
+            clean_stale_temporaries(out_dir / genre)
+        return _make_songs(out_dir, genres, songs_per_genre, seconds, seed, jobs, sample_rate, progress)
+
+
+def _check_request(genres: list[str], songs_per_genre: int, seconds: float, sample_rate: int,
+                   jobs: int | None) -> None:
+    """One line for a request that cannot make songs: no genre, a genre twice or unknown, a number out of bounds."""
+    from .limits import bounded, bounded_int
+
+    if not genres or any(not g for g in genres):
+        raise ValueError(f"--genres: give genres separated by commas (choose from {', '.join(GENRES)})")
+    repeated = sorted({g for g in genres if genres.count(g) > 1})
+    if repeated:
+        raise ValueError(f"--genres: {', '.join(repeated)} given more than once")
     unknown = [g for g in genres if g not in GENRES]
     if unknown:
         raise ValueError(f"unknown genre(s) {', '.join(unknown)}; choose from {', '.join(GENRES)}")
-    if songs_per_genre < 1:
-        raise ValueError("songs_per_genre must be at least 1")
-    out_dir = Path(out_dir)
+    bounded_int("songs_per_genre", songs_per_genre, "--songs-per-genre")
+    bounded("song_seconds", seconds, "--seconds")
+    bounded_int("sample_rate", sample_rate, "--sample-rate")
+    if jobs is not None:
+        bounded_int("jobs", jobs, "--jobs")
+
+
+def _make_songs(out_dir: Path, genres: list[str], songs_per_genre: int, seconds: float, seed: int,
+                jobs: int | None, sample_rate: int, progress: bool) -> list[Path]:
     jobs_list, paths = [], []
     for genre in genres:
         for index in range(songs_per_genre):

@@ -15,10 +15,10 @@ Notebook: notebooks/02_classifier.ipynb
 from __future__ import annotations
 
 import csv
-import os
+import re
 import shutil
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,8 @@ import numpy as np
 
 from .dataset import SPLITS, PreparedDataset
 from .errors import LildataError, ModelError, RunError
-from .files import FolderLock, clean_stale_temporaries, load_keras, read_json, save_figure, save_keras, write_json
+from .files import (FolderLock, atomic_path, clean_stale_temporaries, load_keras, read_json, save_figure, save_keras,
+                    write_json)
 
 __all__ = ["epoch_lines", "judge_clips", "PAPER_FOUR_GENRES", "RESNET_EPOCHS", "RUN_KIND", "STRATEGIES", "TRAIN_PRESETS", "check_settings", "finished",
            "open_run_folder", "save_run", "settings_of_run", "build_classifier", "fit_stored", "TrainSettings", "clip_predictions", "evaluate", "get_strategy", "load_run", "most_confused",
@@ -38,6 +39,7 @@ RUN_KIND = "lildata-classifier-run"
 PAPER_FOUR_GENRES = ("trap", "lofi", "hardstyle", "house")
 """The 4-genre task (the paper does not name its 4; see :mod:`~lildata_utils.models`)."""
 
+_WEIGHTS_NAME = re.compile(r"^epoch-\d{5}\.weights\.h5$")
 _DEFAULT_RATE = {"lildata": 3e-4, "softmax": 1e-2, "resnet50": 1e-3}
 PAPER_EPOCHS, PAPER_PATIENCE, PAPER_RATE = 20, 4, 1e-3
 """The paper's Lil Data: 20 epochs at Adam's default rate (and our early stopping, patience 4)."""
@@ -134,7 +136,11 @@ def train_preset(preset: str, **changes) -> TrainSettings:
 def settings_of_run(config: dict[str, Any]) -> dict[str, Any]:
     """The training settings in a run's ``config.json``; a run made before Lil Data standardised its input
     (no ``standardise`` key) did not, so it is not taken for the recipe."""
-    return {"standardise": False, "spectrum": False, **config["training"]}
+    known = {f.name for f in fields(TrainSettings)}
+    training = config.get("training")
+    if not isinstance(training, dict):
+        raise RunError("its config.json holds no training settings")
+    return {"standardise": False, "spectrum": False, **{k: v for k, v in training.items() if k in known}}
 
 
 def check_settings(settings: TrainSettings) -> None:
@@ -150,19 +156,25 @@ def check_settings(settings: TrainSettings) -> None:
 
     if settings.model not in MODEL_NAMES:
         raise ValueError(f"--model: unknown model {settings.model!r}; choose one of {', '.join(MODEL_NAMES)}")
-    if not isinstance(settings.epochs, int) or settings.epochs < 1:
-        raise ValueError(f"--epochs must be at least 1, not {settings.epochs}")
-    if not isinstance(settings.batch_size, int) or settings.batch_size < 1:
-        raise ValueError(f"--batch-size must be at least 1, not {settings.batch_size}")
-    if settings.patience < 0:
-        raise ValueError(f"patience must be 0 or more, not {settings.patience}")
-    if settings.learning_rate is not None and not settings.learning_rate > 0:
-        raise ValueError(f"--learning-rate must be positive, not {settings.learning_rate}")
+    from .limits import bounded, bounded_int
+
+    bounded_int("epochs", settings.epochs, "--epochs")
+    bounded_int("batch_size", settings.batch_size, "--batch-size")
+    bounded_int("patience", settings.patience, "--patience")
+    bounded_int("seed", settings.seed, "--seed")
+    if settings.learning_rate is not None:
+        bounded("learning_rate", settings.learning_rate, "--learning-rate")
+    size = 0 if settings.image_size is None else bounded_int("image_size", settings.image_size, "--image-size")
+    if 0 < size < 32:
+        raise ValueError(f"--image-size must be 0 (the spectrogram's own size) or at least 32 (ResNet50's "
+                         f"smallest input), not {size}")
     if settings.split_by not in ("song", "chunk"):
         raise ValueError(f"--split-by must be 'song' or 'chunk', not {settings.split_by!r}")
     if settings.strategy not in STRATEGIES:
         raise ValueError(f"--strategy: unknown strategy {settings.strategy!r}; choose one of {', '.join(STRATEGIES)}")
     if settings.labels is not None:
+        if any(not str(label).strip() for label in settings.labels):
+            raise ValueError("--labels: a label is empty (give names separated by commas, e.g. trap,lofi)")
         repeated = sorted({label for label in settings.labels if list(settings.labels).count(label) > 1})
         if repeated:
             raise ValueError(f"--labels: {', '.join(repeated)} given more than once")
@@ -194,7 +206,7 @@ def open_run_folder(run_dir: str | Path) -> dict[str, Any] | None:
             raise RunError(f"{run_dir}: its config.json was not written by `lildata train`; choose an empty or "
                            "new folder")
         return config
-    foreign = sorted(p.name for p in run_dir.iterdir() if p.name != ".lildata.lock")
+    foreign = sorted(p.name for p in run_dir.iterdir() if not p.name.startswith(".lildata"))
     if foreign:
         raise RunError(f"{run_dir}: holds files that are not a lildata run ({', '.join(foreign[:3])}"
                        f"{' ...' if len(foreign) > 3 else ''}); choose an empty or new folder")
@@ -245,7 +257,9 @@ def get_strategy(name: str = "auto"):
     if name not in STRATEGIES:
         raise ValueError(f"unknown strategy {name!r}: choose one of {', '.join(STRATEGIES)}")
     if name == "auto":
-        if os.environ.get("TPU_NAME") or os.environ.get("COLAB_TPU_ADDR") or Path("/dev/accel0").exists():
+        from .runtime import tpu_name
+
+        if tpu_name():
             name = "tpu"
         elif len(tf.config.list_logical_devices("GPU")) > 1:
             name = "mirrored"
@@ -326,41 +340,89 @@ def epoch_lines():
     return callback
 
 
-def _callbacks(run_dir: Path, settings: TrainSettings, best_so_far: float):
-    import keras
-
-    class BestCheckpoint(keras.callbacks.Callback):
-        """Save the model whenever the validation loss improves (atomically)."""
-
-        def __init__(self, best: float):
-            super().__init__()
-            self.best = best
-
-        def on_epoch_end(self, epoch, logs=None):
-            loss = (logs or {}).get("val_loss", np.inf)
-            if loss < self.best:
-                self.best = loss
-                save_keras(self.model, run_dir / "model.keras")
-
-    return [
-        keras.callbacks.BackupAndRestore(str(run_dir / "backup"), double_checkpoint=True),
-        keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
-        BestCheckpoint(best_so_far),
-    ]
-
-
-def _read_history(run_dir: Path) -> dict[str, list[float]]:
+def _history_of(run_dir: Path) -> dict[str, list[float]]:
+    """The run's history so far: ``history.json`` (or the ``history.csv`` of an older version), each epoch once."""
+    saved = run_dir / "history.json"
+    if saved.exists():
+        try:
+            history = read_json(saved, "the run's history")
+            if isinstance(history, dict) and all(isinstance(v, list) for v in history.values()):
+                return history
+        except LildataError:
+            pass
     path = run_dir / "history.csv"
     if not path.exists():
         return {}
     rows: dict[int, dict[str, str]] = {}
     with open(path, newline="") as handle:
         for row in csv.DictReader(handle):
-            if row.get("epoch", "").isdigit():
-                rows[int(row["epoch"])] = row  # a resumed epoch replaces the interrupted one
-    keys = [k for k in next(iter(rows.values()), {}) if k != "epoch"]
+            try:
+                rows[int(row["epoch"])] = {k: float(v) for k, v in row.items() if k != "epoch"}
+            except (KeyError, TypeError, ValueError):
+                continue  # a line cut short by a kill
     ordered = [rows[e] for e in sorted(rows)]
-    return {"epoch": [int(r["epoch"]) + 1 for r in ordered], **{k: [float(r[k]) for r in ordered] for k in keys}}
+    keys = list(ordered[0]) if ordered else []
+    return {"epoch": [e + 1 for e in sorted(rows)], **{k: [r[k] for r in ordered] for k in keys}}
+
+
+def _run_keeper(run_dir: Path, history: dict[str, list[float]]):
+    """A callback that, after each epoch and in this order, writes the history (``history.json``), the best
+    model (``model.keras``) and the backup that ``--resume`` continues from (``backup/``). Each file is written
+    whole or not at all, so a run killed at any moment resumes from its last backup with every epoch of its
+    history, and one whose backup cannot be read starts again."""
+    import keras
+
+    class RunKeeper(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.history = {k: list(v) for k, v in history.items()}
+            self.best = min(self.history.get("val_loss") or [np.inf])
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs = {k: float(v) for k, v in (logs or {}).items()}
+            done = [e for e in self.history.get("epoch", []) if e <= epoch]  # an epoch run again replaces itself
+            self.history = {k: v[:len(done)] for k, v in self.history.items()}
+            self.history["epoch"] = done + [epoch + 1]
+            for key, value in logs.items():
+                self.history.setdefault(key, [])
+                self.history[key] = self.history[key][:len(done)] + [value]
+            write_json(run_dir / "history.json", self.history)
+            if logs.get("val_loss", np.inf) < self.best:
+                self.best = logs["val_loss"]
+                save_keras(self.model, run_dir / "model.keras")
+            backup = run_dir / "backup"
+            weights = f"epoch-{epoch + 1:05d}.weights.h5"
+            with atomic_path(backup / weights) as tmp:
+                self.model.save_weights(tmp)  # the model's weights and the optimiser's state
+            write_json(backup / "state.json", {"epoch": epoch + 1, "weights": weights})
+            for old in backup.glob("epoch-*.weights.h5"):
+                if old.name != weights:
+                    old.unlink(missing_ok=True)
+
+    return RunKeeper()
+
+
+def _restore(run_dir: Path, model) -> int:
+    """Load the last backup into ``model``; returns the epochs already done (0 when there is none).
+
+    Raises:
+        RunError: The backup is there but cannot be read (the caller starts the run again).
+    """
+    backup = run_dir / "backup"
+    if not backup.exists():
+        return 0
+    try:
+        state = read_json(backup / "state.json", "the run's backup")
+        weights = backup / state["weights"]
+        epoch = int(state["epoch"])
+        if not _WEIGHTS_NAME.match(str(state["weights"])) or not weights.is_file():
+            raise KeyError("weights")
+        if model.optimizer is not None and not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
+        model.load_weights(weights)
+    except (LildataError, KeyError, TypeError, ValueError, OSError) as error:
+        raise RunError(f"{backup}: the backup cannot be read ({str(error).splitlines()[0][:80] if str(error) else 'missing'})") from None
+    return epoch
 
 
 def train(data_dir: str | Path, run_dir: str | Path, settings: TrainSettings = TrainSettings(),
@@ -396,12 +458,18 @@ def train(data_dir: str | Path, run_dir: str | Path, settings: TrainSettings = T
     data = PreparedDataset(data_dir)
     old = open_run_folder(run_dir)
     if old is not None and not resume:
-        raise RunError(f"{run_dir} already holds a run: resume it (--resume) or choose a new folder")
+        state = "a finished run" if finished(run_dir) else "an unfinished run"
+        raise RunError(f"{run_dir} already holds {state}: resume it (--resume) or choose a new folder")
+    if old is not None and old.get("data_fingerprint") not in (None, data.fingerprint()):
+        raise RunError(f"{run_dir}: its run was trained on another dataset ({old.get('data_dir')}); resume it "
+                       f"with that dataset, or choose a new folder for {data.path}")
     run_dir.mkdir(parents=True, exist_ok=True)
     with FolderLock(run_dir, f"`lildata train {data_dir}`"):
         clean_stale_temporaries(run_dir)
+        clean_stale_temporaries(run_dir / "backup")
         if old is not None:
             settings = TrainSettings(**{**settings_of_run(old), "labels": tuple(old["labels"])})
+            check_settings(settings)
             if (run_dir / "metrics.json").exists() and not (run_dir / "backup").exists():
                 print(f"{run_dir}: this run had already finished")
                 return read_json(run_dir / "metrics.json", "the run's metrics")
@@ -410,8 +478,6 @@ def train(data_dir: str | Path, run_dir: str | Path, settings: TrainSettings = T
 
 def _train(data: PreparedDataset, run_dir: Path, settings: TrainSettings, old: dict | None, verbose: int,
            callbacks: list | None) -> dict[str, Any]:
-    import keras
-
     from .lessons.classifier import fit_classifier
 
     labels = list(settings.labels) if settings.labels else data.labels
@@ -425,12 +491,23 @@ def _train(data: PreparedDataset, run_dir: Path, settings: TrainSettings, old: d
         if len(clips) == 0:
             raise ValueError(f"the {name} split has no clips for labels {labels}: add songs")
 
-    keras.utils.set_random_seed(settings.seed)
     strategy = get_strategy(settings.strategy)
-    with strategy.scope():
-        model = _build(settings, data, labels, splits["train"][0])
+    model = _fresh_model(settings, data, labels, splits, strategy)
     config = _run_config(data, settings, model, strategy)
     write_json(run_dir / "config.json", config)
+    history, done = (_history_of(run_dir), 0) if old is not None else ({}, 0)
+    if old is not None:
+        try:
+            done = _restore(run_dir, model)
+        except RunError as error:
+            print(f"{error}: a run killed while writing it; it starts again from its first epoch", flush=True)
+            shutil.rmtree(run_dir / "backup", ignore_errors=True)  # ours: this run's backup
+            model, history = _fresh_model(settings, data, labels, splits, strategy), {}
+        if done:
+            print(f"resuming {run_dir} after epoch {done} of {settings.epochs} (a resumed run's figures can differ "
+                  "a little from an uninterrupted run's: the early-stopping counter and the random draws start anew)",
+                  flush=True)
+    history = {k: v[:done] for k, v in history.items()}
 
     from .pipeline import make_tf_dataset
 
@@ -439,20 +516,27 @@ def _train(data: PreparedDataset, run_dir: Path, settings: TrainSettings, old: d
         return make_tf_dataset(data, batch_size=settings.batch_size, shuffle=shuffle, seed=settings.seed,
                                clips=clips, targets=targets)
 
-    history = _read_history(run_dir) if old is not None else {}
-    best = min(history.get("val_loss", [np.inf]))
+    keeper = _run_keeper(run_dir, history)
+    model._initial_epoch = done  # where fit starts, as Keras' own BackupAndRestore sets it
     start = time.perf_counter()
     lines = [epoch_lines()] if verbose == 2 else []  # one line per epoch, not Keras' two
     fit_classifier(model, stream("train", True), stream("val", False), epochs=settings.epochs,
-                   patience=settings.patience,
-                   callbacks=_callbacks(run_dir, settings, best) + lines + list(callbacks or []),
+                   patience=settings.patience, callbacks=[keeper] + lines + list(callbacks or []),
                    verbose=0 if verbose == 2 else verbose)
     seconds = time.perf_counter() - start
     best_model = load_keras(run_dir / "model.keras") if (run_dir / "model.keras").exists() else model
-    metrics = save_run(run_dir, best_model, _read_history(run_dir), data, settings, seconds=seconds, config=config,
+    metrics = save_run(run_dir, best_model, keeper.history, data, settings, seconds=seconds, config=config,
                        splits=splits)
-    shutil.rmtree(run_dir / "backup", ignore_errors=True)  # ours: Keras' BackupAndRestore of this run
+    shutil.rmtree(run_dir / "backup", ignore_errors=True)  # ours: this run's backup, no longer needed
     return metrics
+
+
+def _fresh_model(settings: TrainSettings, data: PreparedDataset, labels: list[str], splits, strategy):
+    import keras
+
+    keras.utils.set_random_seed(settings.seed)
+    with strategy.scope():
+        return _build(settings, data, labels, splits["train"][0])
 
 
 def _run_config(data: PreparedDataset, settings: TrainSettings, model, strategy=None) -> dict[str, Any]:
@@ -721,12 +805,17 @@ def predict_file(run: str | Path, audio_path: str | Path) -> dict[str, Any]:
 
     model, config = load_run(run)
     settings = settings_from_dict(config["data_settings"])
-    starts, stored = [], []
+    starts, batch, probs = [], [], []
     try:
         for start, clip in iter_clips(audio_path, settings.sample_rate, settings.clip_samples, settings.silence_db):
             starts.append(start / settings.sample_rate)
-            stored.append(audio_to_stored(clip, settings))
-        if not stored:
+            batch.append(audio_to_stored(clip, settings))
+            if len(batch) == 32:  # a batch at a time: memory stays bounded, however long the file
+                probs.append(predict_stored(model, np.stack(batch)))
+                batch = []
+        if batch:
+            probs.append(predict_stored(model, np.stack(batch)))
+        if not starts:
             seconds = audio_info(audio_path).seconds
             if seconds < settings.clip_seconds:
                 raise AudioError(f"too short: {seconds:.2f} s is less than one clip of {settings.clip_seconds:g} s")
@@ -734,7 +823,7 @@ def predict_file(run: str | Path, audio_path: str | Path) -> dict[str, Any]:
                              f"{settings.silence_db:g} dBFS")
     except AudioError as error:
         raise AudioError(f"{audio_path}: {error}") from None
-    probs = predict_stored(model, np.stack(stored))
+    probs = np.concatenate(probs)
     labels = config["labels"]
     song = probs.mean(0)
     return {"file": str(audio_path), "labels": labels,

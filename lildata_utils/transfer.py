@@ -112,6 +112,20 @@ class TransferSettings:
     seed: int = 0
     envelope_hz: float = 64.0
 
+    def __post_init__(self) -> None:
+        from .limits import bounded, bounded_int
+
+        if self.net not in METHODS:
+            raise ValueError(f"unknown method {self.net!r}: choose one of {', '.join(METHODS)} or best")
+        for name, flag in (("iterations", "--iterations"), ("filters", "filters"), ("width", "width"),
+                           ("seed", "seed")):
+            bounded_int(name, getattr(self, name), flag)
+        for name, flag in (("alpha", "--alpha"), ("beta", "--beta"), ("envelope_hz", "--envelope-hz")):
+            bounded(name, getattr(self, name), flag)
+        bounded("transfer_learning_rate", self.learning_rate, "--learning-rate")
+        if len(self.style_weights) != len(self.style_layers):
+            raise ValueError(f"{len(self.style_layers)} style layers and {len(self.style_weights)} weights")
+
 
 def transfer_settings(net: str, **changes) -> TransferSettings:
     """The settings of a method with its defaults (the paper's for the nets), with changes (``None`` values are
@@ -467,6 +481,8 @@ def genre_transfer(content: SoundClip, style: SoundClip, settings: SpectrogramSe
     """
     from .lessons.style import match_statistics, modulation_transfer, style_transfer
 
+    if out_dir is not None:
+        claim_transfer_folder(out_dir, create=False)  # refused now, before the work, if it cannot be written
     start = time.perf_counter()
     if transfer.net in CLOSED_FORM:
         c, s = np.asarray(content.stored, np.float32), np.asarray(style.stored, np.float32)
@@ -505,6 +521,8 @@ def finish_transfer(content: SoundClip, style: SoundClip, generated: np.ndarray,
     """
     from .spectrogram import audio_to_stored, log_spectral_distance, stored_to_audio
 
+    if out_dir is not None:
+        claim_transfer_folder(out_dir, create=False)
     control = stored_to_audio(content.stored, settings)
     result = stored_to_audio(generated, settings)
     heard = {"content": content.stored, "style": style.stored, "control": audio_to_stored(control, settings),
@@ -548,6 +566,33 @@ def finish_transfer(content: SoundClip, style: SoundClip, generated: np.ndarray,
     return outcome
 
 
+TRANSFER_KIND = "lildata-transfer"
+_TRANSFER_FILES = {"content.wav", "style.wav", "control.wav", "result.wav", "spectrograms.png", "outcome.json"}
+
+
+def _older_transfer_folder(folder) -> bool:
+    """A folder a transfer wrote before output folders were marked: only its files, its outcome says so."""
+    import json
+
+    names = {p.name for p in folder.iterdir() if not p.name.startswith(".")}
+    try:
+        return names <= _TRANSFER_FILES and "net" in json.loads((folder / "outcome.json").read_text())
+    except (OSError, ValueError, TypeError):
+        return False
+
+
+def claim_transfer_folder(out_dir, create: bool = True):
+    """Make ``out_dir`` a transfer's output folder, or refuse it in one line (a folder of other files, another
+    run): a transfer writes ``content.wav``, ``style.wav`` ... and would replace files of those names.
+
+    Notebook: notebooks/04_genre_transfer.ipynb
+    """
+    from .files import claim_folder
+
+    return claim_folder(out_dir, TRANSFER_KIND, "a transfer's output folder", ours=_older_transfer_folder,
+                        create=create)
+
+
 def _write_outputs(out_dir, settings, content, style, control, result, heard, outcome) -> None:
     from pathlib import Path
 
@@ -557,8 +602,7 @@ def _write_outputs(out_dir, settings, content, style, control, result, heard, ou
     from .files import save_figure, write_json
     from .plots import plot_spectrogram
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = claim_transfer_folder(out_dir)
     for name, sound in (("content", content.audio), ("style", style.audio), ("control", control), ("result", result)):
         write_wav(out_dir / f"{name}.wav", sound, settings.sample_rate)
     fig, axes = plt.subplots(1, 4, figsize=(18, 3.8), constrained_layout=True)

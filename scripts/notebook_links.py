@@ -32,19 +32,39 @@ SETUP_CELL = """\
 # Set-up. On Colab: fetch the course and make its package importable in this same session (no restart).
 # Elsewhere it does nothing: `make install` (or `pip install -e .`) has installed the package already.
 import os
-import subprocess
 import sys
 
 IS_COLAB = "google.colab" in sys.modules
 if IS_COLAB:
+    import glob, importlib.util, shutil, subprocess, time
+
+    URL = os.environ.get("LILDATA_URL", "https://github.com/{repository}.git")  # your own copy: see the README
     REPO = os.environ.get("LILDATA_REPO", "/content/lildata")
-    if not os.path.isdir(REPO):
-        subprocess.run(["git", "clone", "--quiet", "--depth", "1",
-                        os.environ.get("LILDATA_URL", "https://github.com/{repository}.git"), REPO], check=True)
-    # Colab brings TensorFlow, Keras, librosa and the rest: this installs only what is missing, never TensorFlow.
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "librosa", "soundfile", "soxr", "audioread",
-                    "scikit-learn", "tqdm"], check=True)
-    sys.path.insert(0, REPO)  # the package straight from the clone: importable now, in this kernel
+    NEEDED = {{"librosa": "librosa", "soundfile": "soundfile", "soxr": "soxr", "audioread": "audioread",
+              "sklearn": "scikit-learn", "tqdm": "tqdm", "filelock": "filelock", "pooch": "pooch"}}
+
+    def run(command, advice):
+        done = subprocess.run(command, capture_output=True, text=True)  # Colab does not show a command's output
+        if done.returncode:
+            print((done.stderr or done.stdout).strip()[-3000:])
+            raise RuntimeError(f"`{{' '.join(command[:2])}}` failed (above, its own words): {{advice}}")
+
+    if not os.path.exists(os.path.join(REPO, ".lildata-clone-complete")):
+        if os.path.exists(REPO):  # a clone cut short, or another folder: kept aside, never deleted
+            os.replace(REPO, f"{{REPO}}.incomplete-{{time.strftime('%Y%m%d-%H%M%S')}}")
+        for partial in glob.glob(f"{{REPO}}.partial-*"):  # this cell's own unfinished clones
+            shutil.rmtree(partial, ignore_errors=True)
+        partial = f"{{REPO}}.partial-{{os.getpid()}}"
+        run(["git", "clone", "--quiet", "--depth", "1", URL, partial],
+            f"check the address {{URL}} (LILDATA_URL) and the network, then run this cell again")
+        open(os.path.join(partial, ".lildata-clone-complete"), "w").close()
+        os.replace(partial, REPO)
+    missing = [name for module, name in NEEDED.items() if importlib.util.find_spec(module) is None]
+    if missing:  # Colab brings TensorFlow and most of these: only what is missing, never TensorFlow
+        run([sys.executable, "-m", "pip", "install", "--quiet", *missing],
+            "run this cell again; if it fails again, Runtime > Disconnect and delete runtime, then Run all")
+    if REPO not in sys.path:
+        sys.path.insert(0, REPO)  # the package straight from the clone: importable now, in this kernel
     os.chdir(os.path.join(REPO, "notebooks"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # no TensorFlow start-up lines
 """

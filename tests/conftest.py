@@ -63,3 +63,14 @@ def tiny_prepared(tiny_raw, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("prepared") / "tiny"
     dataset.prepare(tiny_raw, out, config.get_preset("tiny"), jobs=1, progress=False, log=lambda line: None)
     return out
+
+
+@pytest.fixture(scope="session")
+def softmax_run(tiny_prepared, tmp_path_factory) -> Path:
+    """A finished softmax run on ``tiny_prepared``, made once for every test that needs a trained classifier."""
+    from lildata_utils import training
+
+    run = tmp_path_factory.mktemp("runs") / "softmax"
+    training.train(tiny_prepared, run, training.train_preset("tiny", model="softmax", epochs=25, patience=25),
+                   verbose=0)
+    return run

@@ -68,15 +68,6 @@ def test_the_setup_cell_makes_the_package_importable_in_the_same_process(tmp_pat
     assert Path(lines["CWD"]).resolve() == (clone / "notebooks").resolve()
 
 
-def test_the_accelerator_check_works_without_tensorflow(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "tensorflow", None)  # `import tensorflow` now raises ImportError
-    monkeypatch.setenv("COLAB_TPU_ADDR", "10.0.0.2:8470")
-    assert course.check_accelerator() == "none"
-    said = capsys.readouterr().out
-    assert "TensorFlow is not installed" in said and "TPU runtime comes without it" in said
-    assert "pip install tensorflow" in said
-
-
 def test_notebook_01_runs_without_tensorflow(tmp_path, monkeypatch):
     papermill = pytest.importorskip("papermill")
     blocker = tmp_path / "no_tf"
@@ -155,7 +146,7 @@ def test_unpack_refuses_members_that_leave_the_folder_or_were_changed(tmp_path):
     bad = tmp_path / "evil.zip"
     with zipfile.ZipFile(bad, "w") as archive:
         archive.writestr(pack.MANIFEST, json.dumps({"items": [{"name": "r", "kind": "run"}],
-                                                    "files": {"../../escape.txt": {"sha256": "x"}}}))
+                                                    "files": {"../../escape.txt": {"size": 3, "sha256": "x" * 64}}}))
         archive.writestr("../../escape.txt", "boo")
     with pytest.raises(LildataError, match="would land outside"):
         pack.unpack(bad, tmp_path / "dest")
@@ -167,7 +158,7 @@ def test_unpack_refuses_members_that_leave_the_folder_or_were_changed(tmp_path):
     with zipfile.ZipFile(good) as source, zipfile.ZipFile(tampered, "w") as target:
         for item in source.infolist():
             data = source.read(item)
-            target.writestr(item, b"changed" if item.filename.endswith("model.keras") else data)
+            target.writestr(item, bytes(len(data)) if item.filename.endswith("model.keras") else data)  # same size
     with pytest.raises(LildataError, match="damaged"):
         pack.unpack(tampered, tmp_path / "dest2")
     assert not (tmp_path / "dest2" / "lildata_8").exists()
@@ -190,3 +181,144 @@ def test_a_packed_dataset_and_run_are_used_without_retraining(tiny_prepared, tmp
     metrics = course.ensure_run(data, student / "runs" / "tiny" / "softmax_4", settings)
     assert "reusing the finished run" in capsys.readouterr().out
     assert metrics == json.loads((teacher_runs / "softmax_4" / "metrics.json").read_text())
+
+
+# --- Colab as it runs today: the set-up cell explains itself, every runtime gets its word, mixed precision ---
+
+CELL_RUN = """
+import sys, types
+google, colab = types.ModuleType("google"), types.ModuleType("google.colab")
+google.colab = colab
+sys.modules.update({"google": google, "google.colab": colab})
+exec(open(sys.argv[1]).read())
+print("IMPORTED", __import__("lildata_utils").__file__)
+"""
+
+
+def _colab_venv(tmp_path: Path) -> Path:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    site = next((venv / "lib").glob("python*/site-packages"))
+    (site / "colab_packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return venv
+
+
+def _run_cell(venv: Path, tmp_path: Path, url: str, repo: Path, path: str | None = None):
+    (tmp_path / "cell.py").write_text(_links().setup_cell())
+    (tmp_path / "run.py").write_text(CELL_RUN)
+    env = {**os.environ, "LILDATA_REPO": str(repo), "LILDATA_URL": url, "PIP_NO_INDEX": "1",
+           "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONPATH": "", **({"PATH": path} if path else {})}
+    return subprocess.run([str(venv / "bin" / "python"), str(tmp_path / "run.py"), str(tmp_path / "cell.py")],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.skipif(shutil.which("git") is None or not (ROOT / ".git").exists(), reason="needs git and a clone")
+def test_the_setup_cell_says_what_failed_mends_a_half_clone_and_reruns_as_a_no_op(tmp_path):
+    venv = _colab_venv(tmp_path)
+    repo = tmp_path / "content" / "lildata"
+    failed = _run_cell(venv, tmp_path, str(tmp_path / "no-such-repository"), repo)
+    assert failed.returncode != 0
+    assert "does not exist" in failed.stdout or "not found" in failed.stdout.lower(), "git's own reason is shown"
+    assert "check the address" in failed.stderr and "LILDATA_URL" in failed.stderr, "and what to try"
+    assert not repo.exists() and not list(repo.parent.glob("lildata.partial-*")), "no half-made clone left"
+    repo.mkdir(parents=True)
+    (repo / "README.md").write_text("a clone cut short")  # what an interrupted clone leaves: no marker
+    done = _run_cell(venv, tmp_path, str(ROOT), repo)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert Path(done.stdout.split("IMPORTED ")[1].strip()).resolve().is_relative_to(repo.resolve())
+    assert (repo / ".lildata-clone-complete").exists() and (repo / "lildata_utils").is_dir()
+    kept = list(repo.parent.glob("lildata.incomplete-*"))
+    assert len(kept) == 1 and (kept[0] / "README.md").read_text() == "a clone cut short", "set aside, not deleted"
+    no_git = tmp_path / "bin"
+    no_git.mkdir()
+    (no_git / "git").write_text("#!/bin/sh\necho git was called >&2\nexit 1\n")
+    (no_git / "git").chmod(0o755)
+    again = _run_cell(venv, tmp_path, str(ROOT), repo, path=f"{no_git}:{os.environ['PATH']}")
+    assert again.returncode == 0 and "git was called" not in again.stderr, "a rerun clones nothing"
+
+
+def test_every_runtime_gets_its_own_word(tmp_path, monkeypatch, capsys):
+    from lildata_utils import runtime
+
+    dev = tmp_path / "dev"
+    (dev / "vfio").mkdir(parents=True)
+    assert runtime.tpu_name({}, dev) is None
+    (dev / "vfio" / "0").touch()
+    assert runtime.tpu_name({}, dev, find_spec=lambda name: object()) == "TPU (1 chip)", "v5e-1, v6e-1"
+    assert runtime.tpu_name({}, dev, find_spec=lambda name: None) is None, "a VFIO node alone is not a TPU"
+    assert runtime.tpu_name({"TPU_ACCELERATOR_TYPE": "v6e-1"}, tmp_path / "nothing") == "v6e-1"
+    assert runtime.tpu_name({"COLAB_TPU_ADDR": "10.0.0.2:8470"}, tmp_path / "nothing") == "TPU", "the old TPU node"
+    gpu_dev = tmp_path / "gpu_dev"
+    gpu_dev.mkdir()
+    (gpu_dev / "accel0").touch()
+    (gpu_dev / "nvidia0").touch()
+    assert runtime.tpu_name({}, gpu_dev, find_spec=lambda name: object()) is None, "NVIDIA's /dev/accel is no TPU"
+    monkeypatch.setattr(runtime, "tpu_name", lambda: "v5litepod-1")
+    monkeypatch.setitem(sys.modules, "tensorflow", None)
+    assert course.check_accelerator() == "none"
+    said = capsys.readouterr().out
+    assert "TPU runtime (v5litepod-1)" in said and "notebook 01 runs" in said and runtime.TPU_INSTALL in said
+    assert "T4 GPU" in said
+    monkeypatch.setattr(runtime, "tpu_name", lambda: None)
+    assert course.check_accelerator() == "none"
+    said = capsys.readouterr().out
+    assert "TensorFlow is not installed" in said and "tensorflow-tpu" not in said and "pip install tensorflow" in said
+
+
+def test_outputs_are_offered_for_download_on_colab_and_listed_elsewhere(tmp_path, monkeypatch, capsys):
+    made = tmp_path / "transfer" / "modulation"
+    made.mkdir(parents=True)
+    (made / "result.wav").write_bytes(b"RIFF")
+    (made / ".lildata.json").write_text("{}")
+    assert course.offer_download([made.parent], "my transfers") is None
+    assert str(made.parent) in capsys.readouterr().out
+    offered = []
+    colab = types.ModuleType("google.colab")
+    colab.files = types.SimpleNamespace(download=offered.append)
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    monkeypatch.setattr(course, "LOCAL_CACHE", str(tmp_path / "content" / "lildata_local"))
+    target = course.offer_download([made.parent, tmp_path / "missing"], "my transfers")
+    assert offered == [str(target)] and target.name == "my-transfers-" + target.name.split("-")[-1]
+    assert zipfile.ZipFile(target).namelist() == ["transfer/modulation/result.wav"]
+
+
+def test_every_model_of_the_course_trains_a_step_in_mixed_precision(monkeypatch):
+    import keras
+    import numpy as np
+
+    from lildata_utils import generate, models, training
+
+    monkeypatch.setattr("lildata_utils.runtime.gpu_count", lambda: 1)  # as on a GPU
+    assert course.set_precision(True) == "mixed_float16"
+    try:
+        shape, rng = (32, 40), np.random.default_rng(0)
+        x = rng.random((4, *shape, 1)).astype("float32")
+        y = np.array([0, 1, 2, 1])
+        classifiers = {"paper's Lil Data": models.lil_data(shape, 3),
+                       "the recipe": models.lil_data(shape, 3, augment=True, spectrum=True,
+                                                     standardise=(np.zeros(32), np.ones(32))),
+                       "softmax": models.softmax_baseline(shape, 3, np.zeros(32), np.ones(32)),
+                       "ResNet50": models.resnet50(shape, 3, weights=None, image_size=(32, 32))}
+        for name, model in classifiers.items():
+            training.compile_classifier(model) if hasattr(training, "compile_classifier") else \
+                __import__("lildata_utils.lessons.classifier", fromlist=["x"]).compile_classifier(model)
+            loss = model.train_on_batch(x, y)
+            loss = loss[0] if isinstance(loss, (list, tuple)) else loss
+            assert np.isfinite(loss), name
+            assert model.outputs[0].dtype == "float32", f"{name}: float32 outputs"
+            assert keras.mixed_precision.global_policy().name == "mixed_float16"
+        frames = rng.random((2, 12, 32)).astype("float32")
+        for kind in generate.GENERATOR_MODELS:
+            settings = generate.generator_preset("tiny", kind)
+            model = generate.build_generator(settings, 32, 12)
+            if kind == "paper":
+                loss = model.train_on_batch(frames[:, 0], frames[:, 1:])
+            elif kind == "beat":
+                loss = model.train_on_batch([frames[:, :-1], rng.random((2, 11, 8)).astype("float32")],
+                                            generate.quantise(frames[:, 1:], settings.levels))
+            else:
+                loss = model.train_on_batch(frames[:, :-1], generate.quantise(frames[:, 1:], settings.levels))
+            assert np.isfinite(loss), kind
+            assert model.outputs[0].dtype == "float32", kind
+    finally:
+        assert course.set_precision(False) == "float32"

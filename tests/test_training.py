@@ -18,13 +18,6 @@ from lildata_utils import cli, dataset, training
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def softmax_run(tiny_prepared, tmp_path_factory) -> Path:
-    run = tmp_path_factory.mktemp("runs") / "softmax"
-    training.train(tiny_prepared, run, training.train_preset("tiny", model="softmax", epochs=25, patience=25),
-                   verbose=0)
-    return run
-
 
 def test_song_split_keeps_songs_apart_and_chunk_split_leaks(tiny_prepared):
     data = dataset.PreparedDataset(tiny_prepared)

@@ -39,7 +39,7 @@ def lil_data(input_shape, n_labels, filters=(16, 32, 64, 64), dropout=0.5, dense
         x = layers.Concatenate(name="with_spectrum")([x, TimeAverage(name="average_spectrum")(seen)])
     x = layers.Dropout(dropout, name="dropout")(x)
     x = layers.Dense(dense_units, activation="relu", name="dense")(x)
-    outputs = layers.Dense(n_labels, activation="softmax", name="genre")(x)
+    outputs = layers.Dense(n_labels, activation="softmax", name="genre", dtype="float32")(x)
     return keras.Model(inputs, outputs, name="lil_data")
 
 

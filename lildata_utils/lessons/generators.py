@@ -25,7 +25,7 @@ def paper_lstm(n_bins, n_frames, lstm_layers=2, units=50):
     x = layers.RepeatVector(n_frames - 1, name="repeat")(inputs)
     for i in range(lstm_layers):
         x = layers.LSTM(units, return_sequences=True, name=f"lstm{i + 1}")(x)
-    outputs = layers.Dense(n_bins, activation="sigmoid", name="frame")(x)
+    outputs = layers.Dense(n_bins, activation="sigmoid", name="frame", dtype="float32")(x)
     return keras.Model(inputs, outputs, name="paper_lstm")
 
 
@@ -39,7 +39,7 @@ def autoregressive_lstm(n_bins, levels=16, lstm_layers=2, units=256, input_noise
         x = layers.LSTM(units, return_sequences=True, name=f"lstm{i + 1}")(x)
     x = layers.Dense(n_bins * levels, name="levels")(x)
     x = layers.Reshape((-1, n_bins, levels), name="per_bin")(x)
-    return keras.Model(inputs, layers.Softmax(name="next_frame")(x), name="autoregressive_lstm")
+    return keras.Model(inputs, layers.Softmax(name="next_frame", dtype="float32")(x), name="autoregressive_lstm")
 
 
 def quantise(frames, levels):
@@ -137,4 +137,4 @@ def beat_lstm(n_bins, n_phase, levels=16, lstm_layers=2, units=128, input_noise=
         stay = layers.Dense(levels, use_bias=False, kernel_initializer=keras.initializers.Identity(2.0),
                             name="stay")(previous)
         scores = layers.Add(name="scores")([scores, stay])
-    return keras.Model([frames, phase], layers.Softmax(name="next_frame")(scores), name="beat_lstm")
+    return keras.Model([frames, phase], layers.Softmax(name="next_frame", dtype="float32")(scores), name="beat_lstm")

@@ -46,6 +46,6 @@ def resnet50(input_shape, n_labels, weights="auto", image_size=(224, 224), dropo
     x = backbone(x)
     if dropout:
         x = layers.Dropout(dropout, name="dropout")(x)
-    model = keras.Model(inputs, layers.Dense(n_labels, activation="softmax", name="genre")(x), name="resnet50")
+    model = keras.Model(inputs, layers.Dense(n_labels, activation="softmax", name="genre", dtype="float32")(x), name="resnet50")
     model.weights_source = "imagenet" if weights == "imagenet" else (weights or "random")
     return model
