@@ -6,14 +6,19 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 COLAB_VENV := .venv-colab
 COLAB_STAMP := $(COLAB_VENV)/.installed
-# Colab's default runtime runs Python 3.13: `make test-colab` uses a python3.13 on the PATH or under pyenv,
-# and says so when there is none (then it runs on $(PYTHON)).
-COLAB_PYTHON ?= $(firstword $(shell command -v python3.13 2>/dev/null) $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13))
+# Colab's default runtime runs Python 3.13: `make test-colab` uses the first python3.13 that starts, from pyenv's
+# versions or the PATH (a pyenv shim for a version not selected does not start), and says so when there is none
+# (then it runs on $(PYTHON)).
+PYENV_ROOT ?= $(HOME)/.pyenv
+COLAB_PYTHON ?= $(shell for p in $(wildcard $(PYENV_ROOT)/versions/3.13*/bin/python3.13) $$(command -v python3.13); do \
+  "$$p" -c "import sys; assert sys.version_info[:2] == (3, 13)" > /dev/null 2>&1 && { echo "$$p"; break; }; done)
 PRESET ?= classroom
+# GOING_FURTHER=1: `make demo` runs the going-further notebooks (02b, 04b, 05b, 05c) too, each after its lesson.
+GOING_FURTHER ?=
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install demo test test-colab lessons bench clean strip-notebooks browser real-music-tiny paper
+.PHONY: install demo test test-quick test-colab lessons bench clean strip-notebooks browser real-music-tiny paper
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +33,7 @@ $(STAMP): $(BIN)/python requirements.txt pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m lildata_utils.demo --preset $(PRESET)
+	$(BIN)/python -m lildata_utils.course.demo --preset $(PRESET) $(if $(GOING_FURTHER),--going-further)
 
 # The browser test opens the demo report in Debian's Chromium; it is skipped where apt-get cannot install it.
 browser:
@@ -47,7 +52,11 @@ real-music-tiny: $(STAMP)
 test: $(STAMP) browser real-music-tiny
 	$(BIN)/python scripts/notebook_links.py --check
 	$(BIN)/python scripts/export_lessons.py --check
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
+
+# While developing: everything but the one run of the course at `tiny` and the longest tests (about 5 minutes).
+test-quick: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not notebook and not slow" --durations=10
 
 # Copy the notebooks' lesson code (cells marked #@save) into lildata_utils/lessons/.
 lessons: $(STAMP)
@@ -62,23 +71,24 @@ $(COLAB_STAMP): ci/requirements-colab.txt ci/constraints-colab.txt pyproject.tom
 	$(COLAB_VENV)/bin/python -m ipykernel install --prefix $(COLAB_VENV) --name python3 > /dev/null
 	touch $(COLAB_STAMP)
 
-# The unit tests and all six notebooks at `tiny` on Colab's versions (the demo and browser tests run in `make test`).
+# On Colab's Python and versions: every notebook at `tiny` (the one run of the course, and every test that reads
+# it) and the tests that train nothing; the training tests ran in `make test` (`.ci/run` stays under 30 minutes).
 test-colab: $(COLAB_STAMP)
 	$(COLAB_VENV)/bin/python -c "import sys, keras, tensorflow, numpy, IPython, ipywidgets; print('Colab versions:', \
 	  'Python', sys.version.split()[0], 'TensorFlow', tensorflow.__version__, 'Keras', keras.__version__, \
 	  'numpy', numpy.__version__, 'IPython', IPython.__version__, 'ipywidgets', ipywidgets.__version__)"
-	$(COLAB_VENV)/bin/python -m pytest -q --ignore=tests/test_demo.py
+	$(COLAB_VENV)/bin/python -m pytest -q --durations=10 -m "notebook or not (slow or train)"
 
 # The classifier table at the paper's size: the built-in songs at 631 x 631 (61 songs of 100 s per genre, about
 # 9,750 clips), the softmax and Lil Data (the recipe and the paper's set-up), 4 and 8 genres, song and chunk split.
 # Resumable: finished runs are reused, an interrupted one resumes. PAPER_MODELS=softmax,lildata,resnet50 adds
-# ResNet50 (for a GPU). Then scripts/results_paper.py: the paper's transfer pair with every method and the
+# ResNet50 (for a GPU). Then experiments/paper_size.py: the paper's transfer pair with every method and the
 # generators at the same size, judged by classifiers of the first step; a summary of all in results/paper.json.
 PAPER_MODELS ?= softmax,lildata
 paper: $(STAMP)
-	$(BIN)/python scripts/results_classifiers.py --preset paper --songs-per-genre 61 --seconds 100 \
+	$(BIN)/python experiments/classifiers.py --preset paper --songs-per-genre 61 --seconds 100 \
 	  --models $(PAPER_MODELS) --paper-setup --work results/work_paper --out results/classifiers_paper.json
-	$(BIN)/python scripts/results_paper.py --work results/work_paper --out results/paper.json
+	$(BIN)/python experiments/paper_size.py --work results/work_paper --out results/paper.json
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_synth.py

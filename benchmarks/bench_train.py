@@ -3,10 +3,11 @@
     python benchmarks/bench_train.py [--clips 1000,4000] [--steps 40] [--work /tmp/lildata_bench]
 
 1. Makes a paper-preset (631 x 631) dataset of built-in songs on disk (reused on a second run).
-2. Speed: Lil Data training steps fed by ``pipeline.make_tf_dataset`` (memory maps on disk, shuffled)
+2. Speed: Lil Data (notebook 02's ``lil_data``) training steps fed by
+   ``lildata_utils.data.stream.make_tf_dataset`` (memory maps on disk, shuffled)
    against the same model fed from a tensor already in memory; examples per second after a warm-up.
    Target: disk at least 90% of in memory.
-3. Memory: in a fresh process each, one epoch of ``training.train`` on the first N training clips
+3. Memory: in a fresh process each, one epoch of Lil Data fed from the shards on the first N clips
    (N from ``--clips``) and the peak resident memory, split into the process's own (anonymous) memory
    and pages of mapped files (the shards: the OS reclaims them). Target: the process's own memory does
    not grow with N.
@@ -36,15 +37,18 @@ def sample():
                 peak[key] = max(peak[key], int(line.split()[1]))
         time.sleep(0.1)
 threading.Thread(target=sample, daemon=True).start()
-from lildata_utils import dataset, models, pipeline
-import keras
-data = dataset.PreparedDataset(sys.argv[1])
+from lildata_utils.course import import_tensorflow
+import_tensorflow()
+from lildata_utils.data import PreparedDataset
+from lildata_utils.data.stream import make_tf_dataset
+from lildata_utils.lessons.classifier import lil_data
+data = PreparedDataset(sys.argv[1])
 n = int(sys.argv[2])
 clips = np.array([c.clip for c in data.clips[:n]], np.int64)
 targets = np.array([data.labels.index(data.clips[i].label) for i in clips], np.int32)
-model = models.lil_data(data.settings.shape, len(data.labels))
+model = lil_data(data.settings.shape, len(data.labels))
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-model.fit(pipeline.make_tf_dataset(data, clips=clips, targets=targets, batch_size=32), epochs=1, verbose=0,
+model.fit(make_tf_dataset(data, clips=clips, targets=targets, batch_size=32), epochs=1, verbose=0,
           shuffle=False)
 time.sleep(0.3)
 print(json.dumps({"clips": n, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -53,13 +57,14 @@ print(json.dumps({"clips": n, "peak_mib": resource.getrusage(resource.RUSAGE_SEL
 
 
 def make_data(work: Path, clips: int) -> Path:
-    from lildata_utils import config, dataset, synth
+    from lildata_utils.data import make_dataset, prepare
+    from lildata_utils.settings import get_preset
 
-    settings = config.get_preset("paper")
+    settings = get_preset("paper")
     songs = -(-clips // (8 * 20))  # 100-second songs give 20 clips
     raw, out = work / "raw", work / "prepared"
-    synth.make_dataset(raw, songs_per_genre=songs, seconds=100, sample_rate=settings.sample_rate, progress=True)
-    dataset.prepare(raw, out, settings, progress=True)
+    make_dataset(raw, songs_per_genre=songs, seconds=100, sample_rate=settings.sample_rate, progress=True)
+    prepare(raw, out, settings, progress=True)
     return out
 
 
@@ -68,13 +73,15 @@ def speed(data_dir: Path, steps: int, batch: int = 32) -> dict[str, float]:
     import numpy as np
     import tensorflow as tf
 
-    from lildata_utils import dataset, models, pipeline
+    from lildata_utils.data import PreparedDataset
+    from lildata_utils.data.stream import make_tf_dataset
+    from lildata_utils.lessons.classifier import lil_data
 
-    data = dataset.PreparedDataset(data_dir)
+    data = PreparedDataset(data_dir)
     keras.utils.set_random_seed(0)
-    model = models.lil_data(data.settings.shape, len(data.labels))
+    model = lil_data(data.settings.shape, len(data.labels))
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    disk = pipeline.make_tf_dataset(data, "train", batch_size=batch, repeat=True)
+    disk = make_tf_dataset(data, "train", batch_size=batch, repeat=True)
     in_memory = np.stack([data.spectrogram(c.clip) for c in data.clips[:batch * 4]]).astype(np.float32)[..., None]
     labels = np.zeros(len(in_memory), np.int32)
     memory = tf.data.Dataset.from_tensors((in_memory[:batch], labels[:batch])).repeat()

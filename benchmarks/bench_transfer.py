@@ -59,26 +59,32 @@ def main() -> None:
 
     import numpy as np
 
-    from lildata_utils import config, models, transfer
+    from lildata_utils.course import import_tensorflow
 
-    settings = config.get_preset(args.preset)
-    rng = np.random.default_rng(0)
-    content, style = (rng.random(settings.shape).astype(np.float32) for _ in range(2))
+    import_tensorflow()
     import tensorflow as tf
 
     from lildata_utils.lessons import style as lesson
+    from lildata_utils.lessons import style_time
+    from lildata_utils.lessons.classifier import lil_data
+    from lildata_utils.registry import NETS
+    from lildata_utils.runs import transfer
+    from lildata_utils.settings import get_preset
+
+    settings = get_preset(args.preset)
+    rng = np.random.default_rng(0)
+    content, style = (rng.random(settings.shape).astype(np.float32) for _ in range(2))
 
     print(f"preset {args.preset}, spectrograms {settings.shape[0]} x {settings.shape[1]}, {os.cpu_count()} CPU cores")
     print(f"{'method':<12}{'s / transfer step':>20}{'s / training step':>20}{'ratio':>8}")
     lil_train = None
-    for net in transfer.NETS:
+    for net in NETS:
         ts = transfer.transfer_settings(net, iterations=args.iterations, vgg_weights="none")
-        classifier = models.lil_data(settings.shape, 8) if net == "lildata" else None
+        classifier = lil_data(settings.shape, 8) if net == "lildata" else None
         extractor = transfer.feature_extractor(ts, settings.shape, classifier)
-        fast = transfer._fast_style_for(extractor, style, ts) if net == "random1d" else None
         as_image = lambda s: tf.constant(np.asarray(s, np.float32)[None, ..., None])  # noqa: E731
         image = tf.Variable(as_image(content))
-        step, _ = lesson.make_step(extractor, image, as_image(content), as_image(style), ts, fast)
+        step, _ = lesson.make_step(extractor, image, as_image(content), as_image(style), ts)
         step()  # traces and compiles
         start = time.perf_counter()
         for _ in range(args.iterations):
@@ -88,13 +94,13 @@ def main() -> None:
         train = training_step_seconds(extractor, settings.shape, args.iterations)
         lil_train = train if net == "lildata" else lil_train
         print(f"{net:<12}{per_step:>20.3f}{train:>20.3f}{per_step / train:>8.2f}", flush=True)
-    for method in transfer.CLOSED_FORM:
+    for method in ("statistics", "modulation"):  # notebook 04b's closed forms
         start = time.perf_counter()
         for _ in range(args.iterations):
             if method == "statistics":
-                lesson.match_statistics(content, style)
+                style_time.match_statistics(content, style)
             else:
-                lesson.modulation_transfer(content, style, transfer.envelope_bins(settings, 64.0))
+                style_time.modulation_transfer(content, style, transfer.envelope_bins(settings, 64.0))
         whole = (time.perf_counter() - start) / args.iterations
         print(f"{method:<12}{whole:>20.3f}{lil_train:>20.3f}{whole / lil_train:>8.2f}   (the whole transfer: no steps)")
 

@@ -1,33 +1,26 @@
-"""lildata_utils: the package behind the Lil Data course notebooks.
+"""lildata_utils: the package behind the Lil Data course notebooks, and the ``lildata`` command.
 
-Modules, by topic:
+Subpackages by concern (TensorFlow is imported only by the modules that train, judge or transfer):
 
-* :mod:`~lildata_utils.config`: spectrogram settings and presets;
-* :mod:`~lildata_utils.audio`: reading and writing audio, cutting clips;
-* :mod:`~lildata_utils.spectrogram`: audio to stored spectrograms and back;
-* :mod:`~lildata_utils.dataset`: preparing a folder of music, split by song;
-* :mod:`~lildata_utils.pipeline`: a ``tf.data`` pipeline streaming from disk;
-* :mod:`~lildata_utils.instruments` and :mod:`~lildata_utils.synth`: the
-  built-in dataset of electronic music in 8 genres;
-* :mod:`~lildata_utils.plots`: plot helpers that take ``ax=None``;
-* :mod:`~lildata_utils.cli`: the ``lildata`` command.
-
-TensorFlow is imported only by the modules that need it.
+* :mod:`~lildata_utils.lessons`: the notebooks' own lesson code, exported from their ``#@save`` cells;
+  the one implementation of the STFT, the networks, the losses, the Gram matrix and the samplers;
+* :mod:`~lildata_utils.audio`: reading, checking and writing audio; spectrograms stored and heard;
+* :mod:`~lildata_utils.data`: the built-in songs, ``prepare`` (split by song within each label), the
+  prepared dataset, the ``tf.data`` stream, recorded music from Debian's packages;
+* :mod:`~lildata_utils.models`: building the registered classifiers, the baselines as Keras models,
+  pretrained weights, Grad-CAM;
+* :mod:`~lildata_utils.measures`: every measure of the course (spectral, musical, judged);
+* :mod:`~lildata_utils.runs`: the run folder (claim, lock, config, finished) and the classifier,
+  generator and transfer runs;
+* :mod:`~lildata_utils.files`: atomic files, locks, safe Keras loading, class packs;
+* :mod:`~lildata_utils.course`: what the notebooks call: set-up, plots, listening, exercises, report, demo;
+* :mod:`~lildata_utils.cli`: the ``lildata`` command;
+* :mod:`~lildata_utils.settings`, :mod:`~lildata_utils.registry`, :mod:`~lildata_utils.limits` and
+  :mod:`~lildata_utils.errors`: presets, the names of models and methods, bounds, errors.
 """
 
-from .config import PRESETS, SpectrogramSettings, get_preset
-from .dataset import PreparedDataset, prepare
-from .synth import GENRES, make_dataset, make_song
+from .settings import DATASET_SIZES, PRESETS, SpectrogramSettings, get_preset
 
-__all__ = [
-    "GENRES",
-    "PRESETS",
-    "PreparedDataset",
-    "SpectrogramSettings",
-    "get_preset",
-    "make_dataset",
-    "make_song",
-    "prepare",
-]
+__all__ = ["DATASET_SIZES", "PRESETS", "SpectrogramSettings", "get_preset"]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

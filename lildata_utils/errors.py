@@ -1,10 +1,7 @@
-"""The course's errors: each one is a sentence a person can act on.
-
-* :class:`LildataError` and its children are problems of the input (a file, a
-  folder, an argument): the command prints one line and exits with code 2.
-* :class:`MachineError` is a problem of the machine (no space left, no
-  permission, an input/output error): the run stops with exit code 1, nothing
-  is remembered as the file's fault, and running again retries.
+"""The course's errors, each a sentence a person can act on: :class:`LildataError` and its children are
+problems of the input (a file, a folder, an argument: exit code 2); :class:`MachineError` one of the machine
+(no space, no permission, an input/output error: exit code 1, nothing remembered as the file's fault, and
+running again retries).
 
 Notebook: notebooks/01_data_prep.ipynb
 """

@@ -1,9 +1,6 @@
-"""Every number that comes from a user or a file has a bound: the bounds, in one place.
-
-A number outside its bound gets one line naming it, its value and the range, before anything is
-written, so that no command runs on and on (a song of 10^9 seconds, 100,000 LSTM layers, 10^9
-Griffin-Lim iterations) or fills a disk from a small file (an archive member a thousand times its
-size, an audio header that claims a sample rate of 1 Hz).
+"""Every number that comes from a user or a file has a bound, here: one outside it gets one line naming it, its
+value and the range before anything is written, so that no command runs on and on (a song of 10^9 seconds,
+100,000 LSTM layers) or fills a disk from a small file (an archive member a thousand times its size).
 
 Notebook: notebooks/01_data_prep.ipynb
 """
@@ -18,49 +15,27 @@ from .errors import LildataError
 __all__ = ["LIMITS", "OutOfBounds", "bounded", "bounded_int"]
 
 LIMITS: dict[str, tuple[float, float]] = {
-    # audio and spectrograms
-    "sample_rate": (1000, 384_000),          # Hz, of a file or of a preset
-    "song_seconds": (0.01, 3600.0),          # one built-in song
-    "songs_per_genre": (1, 10_000),
-    "clip_seconds": (0.05, 60.0),
-    "n_fft": (16, 16_384),
-    "hop_length": (1, 16_384),
-    "griffin_lim_iters": (1, 2000),
-    "decibels": (-400.0, 400.0),             # floor, ceiling, silence
-    "start_s": (0.0, 24 * 3600.0),           # a clip's start in its song
-    "offset_seconds": (0.0, 24 * 3600.0),    # seconds into a file
+    # audio and spectrograms: Hz of a file or a preset, one built-in song, a clip's start in its song, seconds
+    # into a file; floor, ceiling and silence in decibels
+    "sample_rate": (1000, 384_000), "song_seconds": (0.01, 3600.0), "songs_per_genre": (1, 10_000),
+    "clip_seconds": (0.05, 60.0), "n_fft": (16, 16_384), "hop_length": (1, 16_384), "griffin_lim_iters": (1, 2000),
+    "decibels": (-400.0, 400.0), "start_s": (0.0, 24 * 3600.0), "offset_seconds": (0.0, 24 * 3600.0),
     "jobs": (1, 256),
-    # training
-    "epochs": (1, 10_000),
-    "batch_size": (1, 4096),
-    "learning_rate": (1e-8, 10.0),
-    "patience": (0, 10_000),
-    "image_size": (0, 1024),                 # ResNet50's input side (0: the spectrogram's own)
-    "seed": (-2**31, 2**31 - 1),
+    # training: ResNet50's input side (0: the spectrogram's own), the recipe's share of a clip in a training crop
+    # and its mixup alpha (0: none)
+    "epochs": (1, 10_000), "batch_size": (1, 4096), "learning_rate": (1e-8, 10.0), "patience": (0, 10_000),
+    "image_size": (0, 1024), "seed": (-2**31, 2**31 - 1), "crop": (0.1, 1.0), "mixup": (0.0, 10.0),
     # generators
-    "layers": (1, 8),
-    "units": (1, 4096),
-    "levels": (2, 256),
-    "overfit": (0, 100_000),
-    "generate_seconds": (0.01, 600.0),
-    "temperature": (1e-3, 100.0),
-    "seed_frames": (1, 10_000),
-    "max_clips": (0, 1_000_000),
-    "input_noise": (0.0, 10.0),
-    "spread": (0.0, 10.0),
+    "layers": (1, 8), "units": (1, 4096), "levels": (2, 256), "overfit": (0, 100_000),
+    "generate_seconds": (0.01, 600.0), "temperature": (1e-3, 100.0), "seed_frames": (1, 10_000),
+    "max_clips": (0, 1_000_000), "input_noise": (0.0, 10.0), "spread": (0.0, 10.0),
     # transfer
-    "iterations": (0, 100_000),
-    "alpha": (0.0, 1e12),
-    "beta": (0.0, 1e12),
-    "transfer_learning_rate": (1e-8, 10.0),
-    "envelope_hz": (0.0, 2000.0),
-    "filters": (1, 16_384),
-    "width": (1, 1024),
-    # files
-    "download_seconds": (1.0, 24 * 3600.0),  # the whole download of a class pack
-    "unpack_bytes": (0, 256 * 2**30),        # everything a pack unpacks to
-    "member_ratio": (0, 200),                # uncompressed over compressed size of a member over 1 MiB
-    "model_config_bytes": (0, 16 * 2**20),   # the config inside a .keras file
+    "iterations": (0, 100_000), "alpha": (0.0, 1e12), "beta": (0.0, 1e12), "transfer_learning_rate": (1e-8, 10.0),
+    "envelope_hz": (0.0, 2000.0), "filters": (1, 16_384), "width": (1, 1024),
+    # files: the whole download of a class pack, everything a pack unpacks to, uncompressed over compressed size
+    # of a member over 1 MiB, the config inside a .keras file
+    "download_seconds": (1.0, 24 * 3600.0), "unpack_bytes": (0, 256 * 2**30), "member_ratio": (0, 200),
+    "model_config_bytes": (0, 16 * 2**20),
 }
 """``name: (lowest, highest)``, both included."""
 
@@ -71,19 +46,10 @@ class OutOfBounds(LildataError, ValueError):
 
 def bounded(name: str, value: Any, what: str | None = None, low: float | None = None,
             high: float | None = None) -> float:
-    """``value`` as a float when it is a finite number within the bounds of ``name``, else one clear line.
-
-    Args:
-        name: A key of :data:`LIMITS`.
-        value: The number to check (a string that parses as a number is taken).
-        what: How the message names it (default: ``name``), for example ``--seconds``.
-        low, high: Other bounds than :data:`LIMITS`' (each ``None``: the table's).
-
-    Raises:
-        OutOfBounds: Not a number, not finite, or out of range.
-    """
-    table_low, table_high = LIMITS[name]
-    low, high = table_low if low is None else low, table_high if high is None else high
+    """``value`` (a number, or a string of one) as a float when it is finite and within the bounds of ``name`` in
+    :data:`LIMITS` (or ``low`` and ``high`` where given), else :class:`OutOfBounds`, one line naming it ``what``
+    (default: ``name``), for example ``--seconds``."""
+    low, high = LIMITS[name][0] if low is None else low, LIMITS[name][1] if high is None else high
     label = what or name
     try:
         number = float(value)

@@ -5,7 +5,7 @@
 COLAB_PIP_FREEZE is Colab's published list (pip-freeze.txt of github.com/googlecolab/backend-info);
 INSTALLED_FREEZE is `pip freeze` of a .venv-colab made from ci/requirements-colab.txt. Every installed
 package that Colab's list names is pinned to Colab's version (TensorFlow as tensorflow-cpu, the same
-version: Colab's build has the GPU kernels). Packages Colab does not have (papermill and what only it
+version: Colab's build has the GPU kernels). Packages Colab does not have (jedi and what only it
 needs) are left free. A maintenance script: run it when Colab's list moves, then `make test-colab`.
 """
 

@@ -20,36 +20,44 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 MARK = "#@save"
 MODULES = {
-    "01_data_prep.ipynb": ("spectrograms", "From music to spectrograms: the STFT, decibels, clips and Griffin-Lim."),
-    "02_classifier.ipynb": ("classifier", "The Lil Data network, its loss and training, the baseline, song accuracy."),
+    "01_data_prep.ipynb": ("spectrograms", "From music to spectrograms: clips, the STFT, decibels and Griffin-Lim."),
+    "02_classifier.ipynb": ("classifier", "The Lil Data network, the baselines, training, song accuracy and the recipe."),
     "03_resnet.ipynb": ("resnet", "ResNet50 on spectrograms: the paper's set-up and ours, side by side."),
-    "04_genre_transfer.ipynb": ("style", "Style transfer on spectrograms: Gram matrices, costs, the step and the loop."),
-    "05_lstm_generation.ipynb": ("generators", "LSTM generators: the paper's model, the autoregressive one, sampling."),
+    "04_genre_transfer.ipynb": ("style", "Style transfer on spectrograms: Gram matrices, costs, the step, the loop, the nets."),
+    "04b_statistics_over_time.ipynb": ("style_time", "Genre transfer by statistics over time: per-bin AdaIN, modulation transfer."),
+    "05_lstm_generation.ipynb": ("generators", "LSTM generators: the paper's model, teacher forcing, sampled levels."),
+    "05b_beat_lstm.ipynb": ("beat", "The LSTM that keeps time: the beat grid, its phase, the beat LSTM."),
+    "05c_song_generator.ipynb": ("song", "Generated songs: chords that move and stay, over bars."),
     "06_listening.ipynb": ("ab_test", "Scoring a blind A/B listening test."),
 }
 
 
-def lesson_cells(notebook: dict) -> list[str]:
-    """The source of every ``#@save`` cell, without the mark."""
+def lesson_cells(notebook: dict) -> list[tuple[int, str]]:
+    """``(cell number, source)`` of every ``#@save`` cell, without the mark (cells numbered from 1)."""
     out = []
-    for cell in notebook["cells"]:
+    for number, cell in enumerate(notebook["cells"], start=1):
         source = "".join(cell["source"])
         if cell["cell_type"] == "code" and source.startswith(MARK):
-            out.append(source[len(MARK):].lstrip("\n").rstrip() + "\n")
+            out.append((number, source[len(MARK):].lstrip("\n").rstrip() + "\n"))
     return out
 
 
-def module_text(name: str, cells: list[str]) -> str:
-    """The generated module of a notebook."""
+def module_text(name: str, cells: list[tuple[int, str]]) -> str:
+    """The generated module of a notebook: its imports first, then each cell's code under the cell it came from."""
     module, summary = MODULES[name]
-    body = "\n\n".join(cells)
+    body = "\n\n".join(source for _, source in cells)
     tree = ast.parse(body)
     public = sorted(node.name for node in tree.body
                     if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_"))
     public += sorted(target.id for node in tree.body if isinstance(node, ast.Assign) for target in node.targets
                      if isinstance(target, ast.Name) and target.id.isupper())
     imports = [line for line in body.splitlines() if line.startswith(("import ", "from "))]
-    rest = "\n".join(line for line in body.splitlines() if line not in imports).strip("\n")
+    blocks = []
+    for number, source in cells:
+        code = "\n".join(line for line in source.splitlines() if line not in imports).strip("\n")
+        if code:
+            blocks.append(f"# notebooks/{name}, cell {number}\n{code}")
+    rest = "\n\n\n".join(blocks)
     return (f'"""{summary}\n\nGenerated from notebooks/{name} (its cells marked ``{MARK}``) by '
             f"scripts/export_lessons.py:\nedit the notebook, then run `make lessons`.\n\n"
             f'Notebook: notebooks/{name}\n"""\n\n'
@@ -64,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     folder = ROOT / "lildata_utils" / "lessons"
     problems = []
     for name, (module, _) in MODULES.items():
+        if not (ROOT / "notebooks" / name).exists():
+            problems.append(f"notebooks/{name} is missing")
+            continue
         cells = lesson_cells(json.loads((ROOT / "notebooks" / name).read_text(encoding="utf-8")))
         if not cells:
             continue

@@ -23,50 +23,54 @@ BRANCH = "main"
 NOTEBOOKS = {
     "01_data_prep.ipynb": "01 · From music to spectrograms",
     "02_classifier.ipynb": "02 · Genre classification",
+    "02b_recorded_music.ipynb": "02b · Going further: recorded music, and a CNN that beats plain statistics",
     "03_resnet.ipynb": "03 · ResNet50 against Lil Data",
     "04_genre_transfer.ipynb": "04 · Neural genre transfer",
+    "04b_statistics_over_time.ipynb": "04b · Going further: genre transfer by statistics over time",
     "05_lstm_generation.ipynb": "05 · Generating spectrograms with LSTMs",
+    "05b_beat_lstm.ipynb": "05b · Going further: an LSTM that keeps time, measured",
+    "05c_song_generator.ipynb": "05c · Going further: generating a song",
     "06_listening.ipynb": "06 · Listening to every stage",
 }
+NEXT_OF = {"01_data_prep.ipynb": "02_classifier.ipynb", "02_classifier.ipynb": "03_resnet.ipynb",
+        "02b_recorded_music.ipynb": "03_resnet.ipynb", "03_resnet.ipynb": "04_genre_transfer.ipynb",
+        "04_genre_transfer.ipynb": "05_lstm_generation.ipynb", "04b_statistics_over_time.ipynb": "05_lstm_generation.ipynb",
+        "05_lstm_generation.ipynb": "06_listening.ipynb", "05b_beat_lstm.ipynb": "05c_song_generator.ipynb",
+        "05c_song_generator.ipynb": "06_listening.ipynb", "06_listening.ipynb": "01_data_prep.ipynb"}
+"""The class's path: the six lessons in order; each "going further" notebook back to the lesson after its own."""
 SETUP_CELL = """\
-# Set-up. On Colab: fetch the course and make its package importable in this same session (no restart).
-# Elsewhere it does nothing: `make install` (or `pip install -e .`) has installed the package already.
-import os
-import sys
+# Set-up. On Colab: fetch the course, its package importable in this session. Elsewhere `make install` did it.
+import os, sys
 
 IS_COLAB = "google.colab" in sys.modules
 if IS_COLAB:
     import glob, importlib.util, shutil, subprocess, time
-
     URL = os.environ.get("LILDATA_URL", "https://github.com/{repository}.git")  # your own copy: see the README
     REPO = os.environ.get("LILDATA_REPO", "/content/lildata")
-    NEEDED = {{"librosa": "librosa", "soundfile": "soundfile", "soxr": "soxr", "audioread": "audioread",
-              "sklearn": "scikit-learn", "tqdm": "tqdm", "filelock": "filelock", "pooch": "pooch"}}
 
-    def run(command, advice):
-        done = subprocess.run(command, capture_output=True, text=True)  # Colab does not show a command's output
+    def run(command, advice):  # Colab does not show a command's own output: print it when it fails
+        done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode:
             print((done.stderr or done.stdout).strip()[-3000:])
-            raise RuntimeError(f"`{{' '.join(command[:2])}}` failed (above, its own words): {{advice}}")
+            raise RuntimeError(f"`{{' '.join(command[:2])}}` failed (its own words above): {{advice}}")
 
-    if not os.path.exists(os.path.join(REPO, ".lildata-clone-complete")):
-        if os.path.exists(REPO):  # a clone cut short, or another folder: kept aside, never deleted
+    if not os.path.exists(f"{{REPO}}/.lildata-clone-complete"):  # no clone yet, or one cut short: kept aside
+        if os.path.exists(REPO):
             os.replace(REPO, f"{{REPO}}.incomplete-{{time.strftime('%Y%m%d-%H%M%S')}}")
         for partial in glob.glob(f"{{REPO}}.partial-*"):  # this cell's own unfinished clones
             shutil.rmtree(partial, ignore_errors=True)
-        partial = f"{{REPO}}.partial-{{os.getpid()}}"
-        run(["git", "clone", "--quiet", "--depth", "1", URL, partial],
-            f"check the address {{URL}} (LILDATA_URL) and the network, then run this cell again")
-        open(os.path.join(partial, ".lildata-clone-complete"), "w").close()
-        os.replace(partial, REPO)
-    missing = [name for module, name in NEEDED.items() if importlib.util.find_spec(module) is None]
-    if missing:  # Colab brings TensorFlow and most of these: only what is missing, never TensorFlow
-        run([sys.executable, "-m", "pip", "install", "--quiet", *missing],
-            "run this cell again; if it fails again, Runtime > Disconnect and delete runtime, then Run all")
-    if REPO not in sys.path:
-        sys.path.insert(0, REPO)  # the package straight from the clone: importable now, in this kernel
-    os.chdir(os.path.join(REPO, "notebooks"))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # no TensorFlow start-up lines
+        run(["git", "clone", "-q", "--depth", "1", URL, f"{{REPO}}.partial-{{os.getpid()}}"], f"check {{URL}} (LILDATA_URL) and the network")
+        open(f"{{REPO}}.partial-{{os.getpid()}}/.lildata-clone-complete", "w").close()
+        os.replace(f"{{REPO}}.partial-{{os.getpid()}}", REPO)
+    need = {{"librosa": "librosa", "soxr": "soxr", "sklearn": "scikit-learn", "filelock": "filelock", "pooch": "pooch"}}
+    missing = [name for module, name in need.items() if importlib.util.find_spec(module) is None]
+    if missing:  # only what Colab lacks, never TensorFlow
+        run([sys.executable, "-m", "pip", "install", "-q", *missing], "run this cell again")
+    if REPO not in sys.path:  # the package straight from the clone: importable now, in this kernel
+        sys.path.insert(0, REPO)
+    os.chdir(f"{{REPO}}/notebooks")
+from lildata_utils.course import import_tensorflow  # where it is installed: without its start-up lines here
+_ = import_tensorflow(required=False)  # None where there is none (notebook 01 needs none)
 """
 BADGE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)")
 NEXT = re.compile(r"\*\*Next:\*\*.*", re.S)
@@ -84,13 +88,14 @@ def setup_cell() -> str:
 
 
 def next_link(name: str) -> str:
-    """The closing link: the next notebook, or from the last one back to the first."""
-    names = list(NOTEBOOKS)
-    i = names.index(name)
-    if i + 1 < len(names):
-        return f"**Next:** [{NOTEBOOKS[names[i + 1]]}]({names[i + 1]})"
-    return (f"**Next:** back to [{NOTEBOOKS[names[0]]}]({names[0]}), or change `PRESET` and run the course again "
-            f"(`make demo`).")
+    """The closing link: the next notebook of the class's path (from the last lesson, back to the first, and to
+    the going-further notebooks)."""
+    target = NEXT_OF[name]
+    if name == "06_listening.ipynb":
+        further = [n for n in NOTEBOOKS if n[2].isalpha()]
+        return (f"**Next:** back to [{NOTEBOOKS[target]}]({target}), or on to the going-further notebooks: "
+                + ", ".join(f"[{n.split('_')[0]}]({n})" for n in further) + ".")
+    return f"**Next:** [{NOTEBOOKS[target]}]({target})"
 
 
 def fixed(name: str, notebook: dict) -> dict:
@@ -128,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if anything would change")
     args = parser.parse_args(argv)
     problems = []
-    found = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    found = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
     if found != sorted(NOTEBOOKS):
         problems.append(f"notebooks on disk {found} are not the course's {sorted(NOTEBOOKS)}")
     for name in NOTEBOOKS:

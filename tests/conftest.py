@@ -1,4 +1,9 @@
-"""Shared fixtures: every test makes its own audio; nothing is downloaded."""
+"""Shared fixtures: every test makes its own audio; nothing is downloaded.
+
+The slow fixtures are made once a session: a tiny prepared set, one trained softmax, and one run of the
+whole course at the tiny preset (every notebook, the going-further ones too, and the listening report),
+which the notebook and demo tests read.
+"""
 
 from __future__ import annotations
 
@@ -12,16 +17,16 @@ import soundfile as sf
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ["LILDATA_OFFLINE"] = "1"  # nothing in the tests downloads
 
-from lildata_utils import synth  # noqa: E402
+from lildata_utils.data import synth  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def load_script(name: str):
+def load_script(name: str, folder: str = "scripts"):
     """A script of ``scripts/`` (``name`` without ``.py``) as a module, to call its functions in a test."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(name, ROOT / folder / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -33,6 +38,17 @@ def write_song(path: Path, genre: str, index: int, seconds: float, sample_rate: 
     path.parent.mkdir(parents=True, exist_ok=True)
     sf.write(path, audio, sample_rate)
     return path
+
+
+def printed(notebook: dict) -> str:
+    """Everything an executed notebook printed (its stream outputs, its Markdown tables, its plain-text results)."""
+    parts = []
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            parts.append("".join(output.get("text", "")))
+            parts.append("".join(data.get("text/markdown", "") or data.get("text/plain", "")))
+    return "\n".join(parts)
 
 
 @pytest.fixture(scope="session")
@@ -58,19 +74,34 @@ def music_clips() -> list[np.ndarray]:
 @pytest.fixture(scope="session")
 def tiny_prepared(tiny_raw, tmp_path_factory) -> Path:
     """``tiny_raw`` prepared at the tiny preset (1-second clips, 128 x 65)."""
-    from lildata_utils import config, dataset
+    from lildata_utils.data import prepare
+    from lildata_utils.settings import get_preset
 
     out = tmp_path_factory.mktemp("prepared") / "tiny"
-    dataset.prepare(tiny_raw, out, config.get_preset("tiny"), jobs=1, progress=False, log=lambda line: None)
+    prepare(tiny_raw, out, get_preset("tiny"), jobs=1, progress=False, log=lambda line: None)
     return out
 
 
 @pytest.fixture(scope="session")
 def softmax_run(tiny_prepared, tmp_path_factory) -> Path:
     """A finished softmax run on ``tiny_prepared``, made once for every test that needs a trained classifier."""
-    from lildata_utils import training
+    from lildata_utils.runs import classifier
+    from lildata_utils.settings import train_preset
 
     run = tmp_path_factory.mktemp("runs") / "softmax"
-    training.train(tiny_prepared, run, training.train_preset("tiny", model="softmax", epochs=25, patience=25),
-                   verbose=0)
+    classifier.train(tiny_prepared, run, train_preset("tiny", model="softmax", epochs=25, patience=25), verbose=0)
     return run
+
+
+@pytest.fixture(scope="session")
+def course_run(tmp_path_factory) -> Path:
+    """The whole course at the tiny preset, as `make demo PRESET=tiny` runs it with the going-further
+    notebooks: returns the report folder (``index.html``, ``notebooks/*.ipynb`` executed, ``timings.json``)."""
+    from lildata_utils.course import demo
+
+    if os.environ.get("LILDATA_COURSE_RUN"):  # while developing: the report folder of an earlier run
+        return Path(os.environ["LILDATA_COURSE_RUN"])
+    root = tmp_path_factory.mktemp("course")
+    demo.main(["--preset", "tiny", "--data-root", str(root / "data"), "--runs-root", str(root / "runs"),
+               "--reports", str(root / "reports"), "--going-further"])  # each notebook's test reads its own errors
+    return root / "reports" / "tiny"

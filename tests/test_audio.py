@@ -3,6 +3,7 @@ import pytest
 import soundfile as sf
 
 from lildata_utils import audio, files
+from lildata_utils.audio.io import iter_audio_blocks
 
 
 def _tone(seconds, sr, channels=1, freq=440.0):
@@ -54,7 +55,7 @@ def test_near_silent_clips_are_dropped_but_keep_their_place(tmp_path):
 def test_streaming_reads_in_blocks(tmp_path):
     path = tmp_path / "minute.wav"
     sf.write(path, _tone(65.0, 8000), 8000)
-    blocks = list(audio.iter_audio_blocks(path, 8000, block_seconds=10.0))
+    blocks = list(iter_audio_blocks(path, 8000, block_seconds=10.0))
     assert len(blocks) == 7 and max(len(b) for b in blocks) == 80000
 
 

@@ -11,14 +11,16 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from lildata_utils import config, dataset, demo, report, synth
+from lildata_utils.course import report
+from lildata_utils.data import make_dataset, make_song, prepare
+from lildata_utils.settings import get_preset
 
 
 def test_report_has_a_decodable_image_and_a_playable_sound_for_each_stage(tmp_path):
-    settings = config.get_preset("tiny")
-    synth.make_dataset(tmp_path / "raw", genres=["house", "noise"], songs_per_genre=3, seconds=3.0,
+    settings = get_preset("tiny")
+    make_dataset(tmp_path / "raw", genres=["house", "noise"], songs_per_genre=3, seconds=3.0,
                        sample_rate=settings.sample_rate, jobs=1, progress=False)
-    dataset.prepare(tmp_path / "raw", tmp_path / "prep", settings, jobs=1, progress=False, log=lambda line: None)
+    prepare(tmp_path / "raw", tmp_path / "prep", settings, jobs=1, progress=False, log=lambda line: None)
     index = report.write_report(tmp_path / "prep", tmp_path / "report")
     page = index.read_text()
     images = re.findall(r"<img src='([^']+)'", page)
@@ -35,14 +37,10 @@ def test_report_has_a_decodable_image_and_a_playable_sound_for_each_stage(tmp_pa
     assert "spectral convergence" in page and "<td>house</td>" in page
 
 
-# The whole course at the tiny preset, as `make demo PRESET=tiny` runs it, once for the tests below.
 @pytest.fixture(scope="session")
-def tiny_demo(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("demo")
-    code = demo.main(["--preset", "tiny", "--data-root", str(root / "data"), "--runs-root", str(root / "runs"),
-                      "--reports", str(root / "reports")])
-    assert code == 0
-    return root / "reports" / "tiny" / "index.html"
+def tiny_demo(course_run) -> Path:
+    """The report of the one run of the course at `tiny` (tests/conftest.py)."""
+    return course_run / "index.html"
 
 
 def test_the_demo_report_has_every_stage(tiny_demo):
@@ -106,14 +104,14 @@ def _open_in_browser(folder: Path, script: str):
 
 def test_a_label_with_script_runs_no_script_in_the_browser(tmp_path):
     label = "x' onerror='window.pwned=1"
-    settings = config.get_preset("tiny")
+    settings = get_preset("tiny")
     for genre in ("house", label):
         for index in range(3):
-            audio, _ = synth.make_song("house" if genre == "house" else "lofi", index=index, seconds=3.0,
+            audio, _ = make_song("house" if genre == "house" else "lofi", index=index, seconds=3.0,
                                        sample_rate=settings.sample_rate)
             (tmp_path / "raw" / genre).mkdir(parents=True, exist_ok=True)
             sf.write(tmp_path / "raw" / genre / f"song{index}.wav", audio, settings.sample_rate)
-    dataset.prepare(tmp_path / "raw", tmp_path / "prep", settings, jobs=1, progress=False, log=lambda line: None)
+    prepare(tmp_path / "raw", tmp_path / "prep", settings, jobs=1, progress=False, log=lambda line: None)
     report.write_report(tmp_path / "prep", tmp_path / "report")
     result = _open_in_browser(tmp_path / "report", "() => ({pwned: window.pwned === undefined ? null : window.pwned,"
                                                    " text: document.body.innerText})")
@@ -126,3 +124,34 @@ def test_the_report_plays_in_a_real_browser(tiny_demo):
     assert len(result["images"]) >= 25 and len(result["audios"]) >= 32
     assert [src for src, ok in result["images"] if not ok] == []
     assert [(src, d) for src, d in result["audios"] if not d > 0] == []
+
+
+def test_the_demo_times_every_notebook_it_ran(course_run):
+    import json
+
+    timings = json.loads((course_run / "timings.json").read_text())
+    ran = sorted(p.stem for p in (Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
+    assert timings["preset"] == "tiny" and sorted(timings["seconds"]) == ran
+    assert all(seconds > 0 for seconds in timings["seconds"].values()) and timings["failed"] == []
+
+
+def test_a_notebook_that_fails_does_not_stop_the_next_and_the_demo_says_so(tmp_path, capsys):
+    import nbformat
+
+    from lildata_utils.course import demo
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    for name, code in (("01_first.ipynb", "raise ValueError('a broken cell')"), ("02_second.ipynb", "print('ran')")):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("PRESET = 'x'", metadata={"tags": ["parameters"]}),
+                                             nbformat.v4.new_code_cell(code)])
+        nbformat.write(nb, folder / name)
+    seconds, failed = demo.run_notebooks("tiny", tmp_path / "data", tmp_path / "out", tmp_path / "runs",
+                                         notebooks=folder)
+    assert failed == ["01_first.ipynb"] and set(seconds) == {"01_first", "02_second"}
+    said = capsys.readouterr().out
+    assert "01_first.ipynb stopped with an error" in said and "a broken cell" in said
+    second = nbformat.read(tmp_path / "out" / "notebooks" / "02_second.ipynb", as_version=4)
+    assert second.cells[-1].outputs[0]["text"].strip() == "ran"
+    first = nbformat.read(tmp_path / "out" / "notebooks" / "01_first.ipynb", as_version=4)
+    assert first.cells[-1].outputs[0]["output_type"] == "error", "the executed copy keeps the error"

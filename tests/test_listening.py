@@ -7,14 +7,15 @@ import csv
 import numpy as np
 import pytest
 
-from lildata_utils import dataset, listening
+from lildata_utils.course import listening, stages
+from lildata_utils.data import PreparedDataset
 
 
 @pytest.fixture(scope="module")
 def lab(tiny_prepared, tmp_path_factory):
     answers = tmp_path_factory.mktemp("lab") / "answers.csv"
-    return listening.ListeningLab(dataset.PreparedDataset(tiny_prepared), answers_csv=answers, style_genre="noise",
-                                  transfer_iterations=3, seed=1)
+    return stages.ListeningLab(PreparedDataset(tiny_prepared), answers_csv=answers, style_genre="noise",
+                               transfer_iterations=3, seed=1)
 
 
 def test_every_stage_of_a_clip(lab):

@@ -5,9 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lildata_utils import config, measures, spectrogram, synth
+from lildata_utils.audio import audio_to_stored
+from lildata_utils.data import synth
+from lildata_utils.measures import judged, music
+from lildata_utils.settings import get_preset
 
-CLASSROOM = config.get_preset("classroom")
+CLASSROOM = get_preset("classroom")
 
 
 @pytest.fixture(scope="module")
@@ -17,57 +20,59 @@ def lofi():
     for index in range(6):
         audio, _ = synth.make_song("lofi", seed=0, index=index, seconds=30.0, sample_rate=CLASSROOM.sample_rate)
         clips += [audio[k * CLASSROOM.clip_samples:(k + 1) * CLASSROOM.clip_samples] for k in range(1, 5)]
-    stored = np.stack([spectrogram.audio_to_stored(c, CLASSROOM).astype(np.float32) for c in clips])
+    stored = np.stack([audio_to_stored(c, CLASSROOM).astype(np.float32) for c in clips])
     return clips, stored
 
 
 def test_modulation_distance_tells_music_from_noise_frozen_and_flicker(lofi):
     _, stored = lofi
     rng = np.random.default_rng(0)
-    floor = measures.modulation_distance(stored[:12], stored[12:], CLASSROOM)
+    floor = music.modulation_distance(stored[:12], stored[12:], CLASSROOM)
     fakes = {
         "noise": np.clip(rng.random(stored.shape) * 0.3 + stored.mean(), 0, 1),
         "frozen": np.repeat(stored[:, :, :1], stored.shape[2], axis=2) + 1e-3 * rng.random(stored.shape),
         "one loudness per frame": stored.mean(2, keepdims=True) + 0.3 * (rng.random((len(stored), 1, stored.shape[2])) - 0.5),
     }
     for name, fake in fakes.items():
-        assert measures.modulation_distance(fake, stored, CLASSROOM) > 1.3 * floor, name
-    freqs, spectrum = measures.modulation_spectrum(stored[0], CLASSROOM)
+        assert music.modulation_distance(fake, stored, CLASSROOM) > 1.3 * floor, name
+    freqs, spectrum = music.modulation_spectrum(stored[0], CLASSROOM)
     assert freqs.min() >= 0.5 and freqs.max() <= 20 and np.allclose(spectrum.sum(1), 1)
 
 
 def test_the_beat_tracker_finds_lofis_tempo_and_no_pulse_in_noise(lofi):
     clips, _ = lofi
-    bpms = [measures.tempo(c, CLASSROOM.sample_rate) for c in clips]
-    assert np.mean([measures.in_tempo_range(b) for b in bpms]) >= 0.8
+    bpms = [music.tempo(c, CLASSROOM.sample_rate) for c in clips]
+    assert np.mean([music.in_tempo_range(b) for b in bpms]) >= 0.8
     rng = np.random.default_rng(1)
     noise = [0.1 * rng.standard_normal(CLASSROOM.clip_samples).astype(np.float32) for _ in range(6)]
-    real_strength = np.mean([measures.beat_strength(c, CLASSROOM.sample_rate, b) for c, b in zip(clips, bpms)])
-    noise_strength = np.mean([measures.beat_strength(c, CLASSROOM.sample_rate, measures.tempo(c, CLASSROOM.sample_rate))
+    real_strength = np.mean([music.beat_strength(c, CLASSROOM.sample_rate, b) for c, b in zip(clips, bpms)])
+    noise_strength = np.mean([music.beat_strength(c, CLASSROOM.sample_rate, music.tempo(c, CLASSROOM.sample_rate))
                               for c in noise])
     assert real_strength > 0.3 > 3 * max(noise_strength, 0.0)
-    assert measures.in_tempo_range(160) and measures.in_tempo_range(40) and not measures.in_tempo_range(110)
+    assert music.in_tempo_range(160) and music.in_tempo_range(40) and not music.in_tempo_range(110)
 
 
 def test_frechet_distance_is_zero_for_one_set_and_grows_with_a_shift():
     rng = np.random.default_rng(2)
     a = rng.standard_normal((200, 4))
-    assert measures.frechet_distance(a, a) == pytest.approx(0.0, abs=1e-6)
-    near, far = measures.frechet_distance(a, a + 0.1), measures.frechet_distance(a, a + 1.0)
+    assert judged.frechet_distance(a, a) == pytest.approx(0.0, abs=1e-6)
+    near, far = judged.frechet_distance(a, a + 0.1), judged.frechet_distance(a, a + 1.0)
     assert near == pytest.approx(4 * 0.01, rel=1e-3) and far == pytest.approx(4.0, rel=1e-3)
-    assert measures.frechet_distance(a, 3 * a) > far
+    assert judged.frechet_distance(a, 3 * a) > far
     with pytest.raises(ValueError, match="at least 2"):
-        measures.frechet_distance(a[:1], a)
+        judged.frechet_distance(a[:1], a)
 
 
 def test_embeddings_are_the_layer_before_the_output(lofi):
     import keras
 
-    from lildata_utils import models
+    from lildata_utils.lessons.classifier import lil_data
 
     keras.utils.set_random_seed(0)
-    model = models.lil_data(CLASSROOM.shape, 8)
+    model = lil_data(CLASSROOM.shape, 8)
     _, stored = lofi
-    out = measures.embeddings(model, stored[:5])
+    out = judged.embeddings(model, stored[:5])
     assert out.shape == (5, 48)
-    np.testing.assert_allclose(out, measures.embeddings(model, stored[:5], layer="dense"))
+    np.testing.assert_allclose(out, judged.embeddings(model, stored[:5], layer="dense"))
+    dense = keras.Model(model.input, model.get_layer("dense").output)
+    np.testing.assert_allclose(out, np.asarray(dense(stored[:5, ..., None])), rtol=1e-5, atol=1e-6)

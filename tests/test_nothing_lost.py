@@ -19,10 +19,17 @@ import pytest
 import soundfile as sf
 
 from conftest import write_song
-from lildata_utils import audio, cli, config, dataset, files, generate, pack, report, synth, training
+from lildata_utils import audio, cli, data, files
+from lildata_utils.audio import io as audio_io
+from lildata_utils.course import report
+from lildata_utils.data import synth
+from lildata_utils.files import pack
+from lildata_utils.models.saving import load_keras
+from lildata_utils.runs import KINDS
+from lildata_utils.settings import generator_preset, get_preset, train_preset
 from lildata_utils.errors import LildataError
 
-TINY = config.get_preset("tiny")
+TINY = get_preset("tiny")
 
 
 def _run(args, capsys):
@@ -75,9 +82,9 @@ def test_a_song_name_with_a_unicode_line_separator_makes_a_dataset_that_reads(tm
             write_song(raw / genre / f"{genre}_{index}.wav", genre, index, 3.0, 8000)
     write_song(raw / "lofi" / "side\u2028b\x85c.wav", "lofi", 9, 3.0, 8000)
     out = tmp_path / "out"
-    dataset.prepare(raw, out, TINY, jobs=1, progress=False, log=lambda line: None)
-    data = dataset.PreparedDataset(out)
-    assert "lofi/side\u2028b\x85c.wav" in {c.song for c in data.clips}
+    data.prepare(raw, out, TINY, jobs=1, progress=False, log=lambda line: None)
+    prepared = data.PreparedDataset(out)
+    assert "lofi/side\u2028b\x85c.wav" in {c.song for c in prepared.clips}
     code, text = _run(["info", out], capsys)
     assert code == 0 and "lofi" in text
 
@@ -101,7 +108,7 @@ def test_every_table_escapes_what_runs_files_say(tmp_path, capsys):
                                                              {"split_by": "song", "test_accuracy": "?"}))
     code, text = _run(["results", runs], capsys)
     assert code == 0 and evil not in text and "| good |" in text
-    assert "| no_labels | - | song | - | - |" in text, "a run that lacks its labels is a row of dashes, not no table"
+    assert "| no_labels | - | - | song | - | - |" in text, "a run that lacks its labels is a row of dashes, not no table"
 
 
 def test_a_label_that_starts_a_formula_is_written_as_text(tmp_path):
@@ -132,9 +139,9 @@ def test_a_dataset_that_points_elsewhere_cannot_read_a_private_file_out(tiny_pre
     copied, _ = sf.read(tmp_path / "out" / "content.wav")
     secret = audio.load_audio(private, 8000, 0.0, 1.0)
     assert abs(np.corrcoef(copied[:len(secret)], secret[:len(copied)])[0, 1]) < 0.5, "the private file came out"
-    data = dataset.PreparedDataset(crafted)
-    assert data.clip_audio(0)[1] is False, "rebuilt from the spectrogram, not read from the file"
-    assert dataset.PreparedDataset(tiny_prepared).clip_audio(0)[1] is True, "a real dataset still plays its songs"
+    prepared = data.PreparedDataset(crafted)
+    assert prepared.clip_audio(0)[1] is False, "rebuilt from the spectrogram, not read from the file"
+    assert data.PreparedDataset(tiny_prepared).clip_audio(0)[1] is True, "a real dataset still plays its songs"
 
 
 def test_pack_never_follows_a_link_inside_a_run(softmax_run, tmp_path):
@@ -238,9 +245,12 @@ def _interrupt_at(epoch: int):
     return Stop()
 
 
+@pytest.mark.slow
 def test_a_run_whose_backup_cannot_be_read_starts_again_and_finishes(tiny_prepared, tmp_path, capsys):
+    from lildata_utils.runs import classifier as training
+
     run = tmp_path / "run"
-    settings = training.train_preset("tiny", model="softmax", epochs=3, patience=3)
+    settings = train_preset("tiny", model="lildata", paper_setup=True, epochs=3, patience=3)
     with pytest.raises(KeyboardInterrupt):
         training.train(tiny_prepared, run, settings, verbose=0, callbacks=[_interrupt_at(1)])
     code, text = _run(["train", tiny_prepared, run], capsys)
@@ -253,20 +263,23 @@ def test_a_run_whose_backup_cannot_be_read_starts_again_and_finishes(tiny_prepar
     assert history["epoch"] == list(range(1, len(history["epoch"]) + 1)) and training.finished(run)
 
 
+@pytest.mark.slow
 def test_a_kill_between_the_history_and_the_backup_loses_no_epoch(tiny_prepared, tmp_path, monkeypatch, capsys):
+    from lildata_utils.runs import backup, classifier as training  # backup/state.json is written by runs.backup
+
     run = tmp_path / "run"
-    settings = training.train_preset("tiny", model="softmax", epochs=4, patience=4)
-    real = training.write_json
+    settings = train_preset("tiny", model="lildata", paper_setup=True, epochs=4, patience=4)
+    real = backup.write_json
 
     def killed_at_the_second_backup(path, data):
         if Path(path).name == "state.json" and data.get("epoch") == 2:
             raise KeyboardInterrupt
         return real(path, data)
 
-    monkeypatch.setattr(training, "write_json", killed_at_the_second_backup)
+    monkeypatch.setattr(backup, "write_json", killed_at_the_second_backup)
     with pytest.raises(KeyboardInterrupt):
         training.train(tiny_prepared, run, settings, verbose=0)
-    monkeypatch.setattr(training, "write_json", real)
+    monkeypatch.setattr(backup, "write_json", real)
     code, text = _run(["train", tiny_prepared, run, "--resume", "--quiet"], capsys)
     assert code == 0, text
     assert "after epoch 1" in text and "can differ" in text, "a resumed run says its figures may differ"
@@ -275,16 +288,18 @@ def test_a_kill_between_the_history_and_the_backup_loses_no_epoch(tiny_prepared,
 
 
 def test_resume_against_another_dataset_is_refused(tiny_prepared, tmp_path, capsys):
+    from lildata_utils.runs import classifier as training
+
     run = tmp_path / "run"
     with pytest.raises(KeyboardInterrupt):
-        training.train(tiny_prepared, run, training.train_preset("tiny", model="softmax", epochs=3), verbose=0,
+        training.train(tiny_prepared, run, train_preset("tiny", model="lildata", paper_setup=True, epochs=3), verbose=0,
                        callbacks=[_interrupt_at(1)])
     other = tmp_path / "other"
     raw = tmp_path / "raw"
     for genre in ("house", "lofi", "noise"):
         for index in range(3):
             write_song(raw / genre / f"{genre}_{index}.wav", genre, index + 10, 3.0, 8000)
-    dataset.prepare(raw, other, TINY, jobs=1, progress=False, log=lambda line: None)
+    data.prepare(raw, other, TINY, jobs=1, progress=False, log=lambda line: None)
     before = (run / "config.json").read_bytes()
     code, text = _run(["train", other, run, "--resume"], capsys)
     _one_clear_line(code, text, "trained on another dataset")
@@ -339,7 +354,7 @@ def test_a_model_file_with_a_huge_config_is_refused(tmp_path):
         archive.writestr("config.json", "{" + " " * (32 * 2**20) + "}")
         archive.writestr("metadata.json", "{}")
     with pytest.raises(LildataError, match="its config is 32 MiB"):
-        files.load_keras(model)
+        load_keras(model)
 
 
 def test_an_audio_header_that_claims_an_absurd_rate_is_skipped(tmp_path):
@@ -349,7 +364,7 @@ def test_an_audio_header_that_claims_an_absurd_rate_is_skipped(tmp_path):
             write_song(raw / genre / f"{genre}_{index}.wav", genre, index, 3.0, 8000)
     sf.write(raw / "house" / "slow.wav", np.zeros(200, np.float32) + 0.1, 1)  # 200 s at 1 Hz in 400 bytes
     lines = []
-    result = dataset.prepare(raw, tmp_path / "out", TINY, jobs=1, progress=False, log=lines.append)
+    result = data.prepare(raw, tmp_path / "out", TINY, jobs=1, progress=False, log=lines.append)
     assert any("house/slow.wav" in line and "sample rate of 1 Hz" in line for line in lines), lines
     assert result.files_processed == 6
 
@@ -382,14 +397,14 @@ def test_a_looping_link_an_unreadable_song_and_a_link_back_to_raw_are_skipped(tm
     locked = raw / "lofi" / "locked.wav"
     write_song(locked, "lofi", 7, 3.0, 8000)
     real_access = os.access
-    monkeypatch.setattr(audio.os, "access", lambda p, mode: False if Path(p) == locked else real_access(p, mode))
+    monkeypatch.setattr(audio_io.os, "access", lambda p, mode: False if Path(p) == locked else real_access(p, mode))
     lines = []
-    result = dataset.prepare(raw, tmp_path / "out", TINY, jobs=1, progress=False, log=lines.append)
+    result = data.prepare(raw, tmp_path / "out", TINY, jobs=1, progress=False, log=lines.append)
     said = "\n".join(lines)
     assert "house/loop.wav: a link in a loop" in said
     assert "lofi/locked.wav: cannot read: permission denied (skipped this time" in said
     assert "again/: a link to RAW_DIR itself" in said
-    assert result.files_processed == 6 and not (tmp_path / "out" / "songs" / f"{dataset.song_id('lofi/locked.wav')}.json").exists()
+    assert result.files_processed == 6 and not (tmp_path / "out" / "songs" / f"{data.song_id('lofi/locked.wav')}.json").exists()
 
 
 def test_synth_on_a_full_disk_is_an_error_of_the_machine_and_a_rerun_makes_every_song(tmp_path, monkeypatch, capsys):
@@ -446,18 +461,21 @@ def test_two_commands_on_one_folder_are_refused_in_one_line(tiny_prepared, tmp_p
         _one_clear_line(code, text, "in use by `lildata something` in another terminal")
 
 
+@pytest.mark.slow
 def test_a_killed_generator_run_is_trained_again_and_never_used_half_made(tiny_prepared, tmp_path, capsys):
+    from lildata_utils.runs import generator as generate
+
     run = tmp_path / "g"
-    settings = generate.generator_preset("tiny", "autoregressive", label="lofi", epochs=1)
+    settings = generator_preset("tiny", "paper", label="lofi", epochs=1)  # the quickest to measure
     run.mkdir()
-    (run / "config.json").write_text(json.dumps({"kind": generate.GENERATOR_KIND, "finished": False,
+    (run / "config.json").write_text(json.dumps({"kind": KINDS["generator"], "finished": False,
                                                  "generator": json.loads(json.dumps(
                                                      __import__("dataclasses").asdict(settings)))}))
     (run / "model.keras").write_bytes(b"half written by a killed run")
     code, text = _run(["generate", run, tmp_path / "sound"], capsys)
     _one_clear_line(code, text, "did not finish")
     generate.train_generator(tiny_prepared, run, settings, verbose=0)
-    assert generate.generator_finished(run)
+    assert generate.finished(run)
     code, text = _run(["generate", run, tmp_path / "sound"], capsys)
     assert code == 0 and (tmp_path / "sound" / "generated.wav").exists(), text
     with pytest.raises(LildataError, match="already holds a finished generator"):

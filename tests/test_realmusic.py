@@ -19,9 +19,8 @@ import numpy as np
 import pytest
 import soundfile
 
-from lildata_utils import realmusic
+from lildata_utils.data import realmusic
 from lildata_utils.errors import LildataError
-from lildata_utils.files import load_keras
 
 RATE = 8000
 
@@ -135,11 +134,15 @@ def test_a_package_that_cannot_be_fetched_is_named(cache):
 TINY_SET = realmusic.default_folder("tiny")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (TINY_SET / "SOURCES.json").exists(),
                     reason="the tiny real set is made by `make test` (lildata real-music --recipe tiny)")
 def test_recorded_music_through_prepare_and_train(tmp_path):
     """Real recordings (MP3 and Ogg Vorbis from Debian's game packages) through the course's commands at `tiny`:
-    the recipe's model standardises each frequency bin, the paper's set-up does not."""
+    the recipe's model crops in time and standardises each mel band over the training clips, the paper's set-up
+    does neither."""
+    from lildata_utils.models.saving import load_keras
+
     data = tmp_path / "real"
     cli = [sys.executable, "-m", "lildata_utils"]
     done = subprocess.run([*cli, "prepare", str(TINY_SET), str(data), "--preset", "tiny", "--quiet"],
@@ -158,61 +161,29 @@ def test_recorded_music_through_prepare_and_train(tmp_path):
         assert json.loads((run / "config.json").read_text())["training"]["paper_setup"] is (name == "paper")
         model = load_keras(run / "model.keras")  # safe mode on, the course's layers registered
         names = {layer.name for layer in model.layers}
-        assert ({"standardise", "with_spectrum"} <= names) is (name == "recipe")
-        assert not ({"standardise", "with_spectrum"} & names) is (name == "paper")
+        assert ({"crop", "mel_bands"} <= names) is (name == "recipe")
+        assert (not ({"crop", "mel_bands"} & names)) is (name == "paper")
+        if name == "recipe":  # standardised with the training clips' own mean and variance, not left at 0 and 1
+            bands = model.get_layer("mel_bands").get_config()
+            assert np.ptp(bands["mean"]) > 0 and not np.allclose(bands["variance"], 1.0)
 
 
-def test_the_results_script_splits_by_song_with_its_seed(tiny_prepared):
-    import importlib.util
+def test_another_song_split_by_seed_holds_out_songs_of_every_label(tiny_prepared):
+    """A result measured over several splits (``split_clips(..., split_seed=)``, the one split policy with
+    another order of each label's songs): by song, every label in test and validation, another split a seed."""
+    from lildata_utils.data import PreparedDataset, split_clips
 
-    from lildata_utils.dataset import PreparedDataset
-
-    spec = importlib.util.spec_from_file_location("results_real_music", Path(__file__).parents[1] / "scripts" /
-                                                  "results_real_music.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
     data = PreparedDataset(tiny_prepared)
-    splits = [script.song_split(data, seed) for seed in (0, 1)]
+    splits = [split_clips(data, data.labels, split_seed=seed) for seed in (0, 1)]
     for split in splits:
-        sets = {name: set(songs) for name, songs in split.items()}
+        sets = {name: {data.clips[int(c)].song for c in clips} for name, (clips, _) in split.items()}
         assert not (sets["train"] & sets["test"]) and not (sets["train"] & sets["val"]) and not (sets["val"] & sets["test"])
         assert set().union(*sets.values()) == {c.song for c in data.clips}
+        assert sum(len(clips) for clips, _ in split.values()) == len(data.clips)  # every clip of a song goes with it
         for label in data.labels:  # every label has test and validation songs
             assert any(s.startswith(f"{label}/") for s in sets["test"]) and any(s.startswith(f"{label}/") for s in sets["val"])
-    assert splits[0]["test"] != splits[1]["test"]
-    x, y, songs = script.arrays(data, splits[0]["test"])
-    assert x.shape[1:] == data.settings.shape and len(x) == len(y) == len(songs)
-    assert set(songs) == set(splits[0]["test"])
-
-
-def test_the_results_script_joins_seeds_run_apart_and_refuses_other_data(tmp_path, capsys):
-    from conftest import load_script
-
-    script = load_script("results_real_music")
-
-    def part(seed, clip, fingerprint="abc"):
-        path = tmp_path / f"seed{seed}_{fingerprint}.json"
-        path.write_text(json.dumps({"data_dir": "d", "data_fingerprint": fingerprint, "seeds": [seed],
-                                    "machine": "m", "variants": {}, "summary": {},
-                                    "runs": {"softmax": [{"seed": seed, "clip": clip, "song": 1.0}],
-                                             "paper": [{"seed": seed, "clip": clip / 2, "song": 0.5}]}}))
-        return str(path)
-
-    out = tmp_path / "all.json"
-    assert script.main(["--combine", part(0, 0.6), part(1, 0.8), "--out", str(out)]) == 0
-    joined = json.loads(out.read_text())
-    assert joined["seeds"] == [0, 1] and [r["seed"] for r in joined["runs"]["softmax"]] == [0, 1]
-    assert joined["summary"]["softmax"]["clip"]["mean"] == pytest.approx(0.7)
-    assert joined["summary"]["paper"]["clip"]["min"] == pytest.approx(0.3)
-    assert joined["summary"]["softmax"]["clip"]["std"] == pytest.approx(0.1)
-    assert "70.0 ± 10.0 (60.0-80.0)" in capsys.readouterr().out
-    other = tmp_path / "other.json"
-    assert script.main(["--combine", part(0, 0.6), part(2, 0.8, fingerprint="xyz"), "--out", str(other)]) == 2
-    assert "differ in data_fingerprint" in capsys.readouterr().err and not other.exists()
-    assert script.main(["--combine", part(0, 0.6), part(0, 0.6), "--out", str(other)]) == 2
-    assert not other.exists() and "more than one" in capsys.readouterr().err
-    broken = tmp_path / "broken.json"
-    broken.write_text("{not json")
-    assert script.main(["--combine", part(0, 0.6), str(broken), "--out", str(other)]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "broken.json" in err[0] and not other.exists()
+        for clips, targets in split.values():
+            assert [data.labels[t] for t in targets] == [data.clips[int(c)].label for c in clips]
+    tests = [{data.clips[int(c)].song for c in split["test"][0]} for split in splits]
+    assert tests[0] != tests[1]
+    assert split_clips(data, data.labels, split_seed=1)["test"][0].tolist() == splits[1]["test"][0].tolist()

@@ -17,12 +17,15 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from lildata_utils import cli, config, dataset, files, report
+from lildata_utils import cli, data, files
+from lildata_utils.course import report
+from lildata_utils.data import shards
+from lildata_utils.settings import get_preset
 from lildata_utils.errors import LildataError, MachineError
 
 from conftest import write_song
 
-TINY = config.get_preset("tiny")
+TINY = get_preset("tiny")
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -34,7 +37,7 @@ def _raw(root: Path, genres=("house", "lofi"), songs=3, seconds=3.0) -> Path:
 
 
 def _prepare(raw, out, **kwargs):
-    return dataset.prepare(raw, out, TINY, jobs=1, progress=False, log=lambda line: None, **kwargs)
+    return data.prepare(raw, out, TINY, jobs=1, progress=False, log=lambda line: None, **kwargs)
 
 
 def _run(args, capsys):
@@ -77,10 +80,10 @@ def test_a_dataset_keeps_foreign_files_and_another_raw_dir_needs_overwrite(tmp_p
     code, text = _run(["prepare", str(raw_b), str(out), "--preset", "tiny", "--jobs", "1", "--quiet"], capsys)
     assert code == 2 and "--overwrite" in text and str(raw_a.resolve()) in text
     assert (out / "manifest.csv").read_text() == manifest, "the old dataset is untouched"
-    assert dataset.PreparedDataset(out).labels == ["house", "lofi"]
+    assert data.PreparedDataset(out).labels == ["house", "lofi"]
     code, _ = _run(["prepare", str(raw_b), str(out), "--preset", "tiny", "--jobs", "1", "--quiet", "--overwrite"],
                    capsys)
-    assert code == 0 and dataset.PreparedDataset(out).labels == ["house", "noise"]
+    assert code == 0 and data.PreparedDataset(out).labels == ["house", "noise"]
     assert (out / "songs" / "notes.txt").exists() and (out / "specs" / "keep.npy").exists()
 
 
@@ -91,7 +94,7 @@ def test_train_refuses_a_folder_that_is_not_a_run_and_touches_nothing(tiny_prepa
     (run / "history.csv").write_text("my,own\n1,2\n")
     code, text = _run(["train", str(tiny_prepared), str(run), "--model", "softmax", "--epochs", "1", "--quiet"],
                       capsys)
-    assert code == 2 and "not a lildata run" in text
+    assert code == 2 and "holds files that lildata did not make (backup, history.csv)" in text
     assert (run / "backup" / "photo.jpg").read_bytes() == b"precious"
     assert (run / "history.csv").read_text() == "my,own\n1,2\n"
 
@@ -99,7 +102,7 @@ def test_train_refuses_a_folder_that_is_not_a_run_and_touches_nothing(tiny_prepa
 def test_a_full_disk_stops_prepare_and_a_rerun_retries_every_song(tmp_path, monkeypatch, capsys):
     raw = _raw(tmp_path / "raw", songs=4)
     out = tmp_path / "out"
-    real_save = dataset._save_shard
+    real_save = shards._save_shard
     calls = {"n": 0}
 
     def full_disk(path, clips):
@@ -108,13 +111,13 @@ def test_a_full_disk_stops_prepare_and_a_rerun_retries_every_song(tmp_path, monk
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         real_save(path, clips)
 
-    monkeypatch.setattr(dataset, "_save_shard", full_disk)
+    monkeypatch.setattr(shards, "_save_shard", full_disk)
     code, text = _run(["prepare", str(raw), str(out), "--preset", "tiny", "--jobs", "1", "--quiet"], capsys)
     assert code == 1 and "No space left on device" in text and "retries" in text
     records = [json.loads(p.read_text()) for p in (out / "songs").glob("*.json")]
     assert len(records) == 3 and all(r["status"] == "ok" for r in records), "nothing remembered as skipped"
     assert not list(out.rglob(".*.tmp*")), "no half-written file"
-    monkeypatch.setattr(dataset, "_save_shard", real_save)
+    monkeypatch.setattr(shards, "_save_shard", real_save)
     report_ = _prepare(raw, out)
     assert report_.files_processed == 8 and report_.reused == 3 and not report_.files_skipped
 
@@ -123,7 +126,7 @@ def test_a_second_prepare_on_the_same_folder_says_who_holds_it(tmp_path):
     raw = _raw(tmp_path / "raw", songs=1)
     out = tmp_path / "out"
     with files.FolderLock(out, "`lildata prepare /somewhere`"):
-        with pytest.raises(dataset.DatasetError, match="in use by `lildata prepare /somewhere` \\(process"):
+        with pytest.raises(data.DatasetError, match="in use by `lildata prepare /somewhere` \\(process"):
             _prepare(raw, out)
     _prepare(raw, out)  # once released, it runs
 
@@ -133,44 +136,44 @@ def test_loading_names_missing_and_wrong_shards(tmp_path, capsys):
     _prepare(_raw(tmp_path / "raw"), out)
     shard = sorted((out / "specs").glob("*.npy"))[0]
     shard.unlink()
-    with pytest.raises(dataset.DatasetError, match=f"missing from specs/ \\({shard.name}"):
-        dataset.PreparedDataset(out)
+    with pytest.raises(data.DatasetError, match=f"missing from specs/ \\({shard.name}"):
+        data.PreparedDataset(out)
     code, text = _run(["info", str(out)], capsys)
     assert code == 2 and shard.name in text and len(text.strip().splitlines()) == 1
     np.save(shard, np.zeros((1, 5, 5), np.float16))
-    with pytest.raises(dataset.DatasetError, match="do not fit"):
-        dataset.PreparedDataset(out)
+    with pytest.raises(data.DatasetError, match="do not fit"):
+        data.PreparedDataset(out)
 
 
 def _answer_many(args):
     data_dir, csv_path, n, who = args
-    from lildata_utils import listening
+    from lildata_utils.course import stages as listening  # the listening lab (its answer sheet)
 
-    lab = listening.ListeningLab(dataset.PreparedDataset(data_dir), answers_csv=csv_path)
+    lab = listening.ListeningLab(data.PreparedDataset(data_dir), answers_csv=csv_path)
     for i in range(n):
         lab.answer({"clip": i, "genre": who, "question": "q", "a": "original", "b": "control"}, "AB"[i % 2])
 
 
 def test_two_writers_keep_all_400_answers_and_odd_files_lose_none(tiny_prepared, tmp_path):
-    from lildata_utils import listening
+    from lildata_utils.course import stages as listening  # the listening lab (its answer sheet)
 
     answers = tmp_path / "answers.csv"
     with multiprocessing.get_context("fork").Pool(2) as pool:
         pool.map(_answer_many, [(str(tiny_prepared), str(answers), 200, "w1"), (str(tiny_prepared), str(answers),
                                                                                  200, "w2")])
-    lab = listening.ListeningLab(dataset.PreparedDataset(tiny_prepared), answers_csv=answers)
+    lab = listening.ListeningLab(data.PreparedDataset(tiny_prepared), answers_csv=answers)
     rows = lab.answers()
     assert len(rows) == 400 and sum(r["genre"] == "w1" for r in rows) == 200
     assert lab.summary() == {"control vs original": {"control": 200, "original": 200}}
     # a file with an extra column, then one from an older version without "chosen"
     odd = tmp_path / "odd.csv"
     odd.write_text("time,clip,genre,question,a,b,choice,chosen\n1,2,x,q,original,control,A,original,EXTRA\n")
-    lab = listening.ListeningLab(dataset.PreparedDataset(tiny_prepared), answers_csv=odd)
+    lab = listening.ListeningLab(data.PreparedDataset(tiny_prepared), answers_csv=odd)
     lab.answer({"clip": 1, "genre": "x", "question": "q", "a": "control", "b": "original"}, "B")
     assert len(lab.answers()) == 2 and lab.summary()["control vs original"]["original"] == 2
     old = tmp_path / "old.csv"
     old.write_text("time,clip,question,a,b,choice\n1,2,q,original,control,B\n")
-    lab = listening.ListeningLab(dataset.PreparedDataset(tiny_prepared), answers_csv=old)
+    lab = listening.ListeningLab(data.PreparedDataset(tiny_prepared), answers_csv=old)
     assert lab.summary() == {"control vs original": {"control": 1, "original": 0}}
     lab.answer({"clip": 1, "genre": "x", "question": "q", "a": "control", "b": "original"}, "A")
     assert len(lab.answers()) == 2 and lab.summary()["control vs original"]["control"] == 2
@@ -204,21 +207,21 @@ def test_a_crafted_manifest_cannot_read_or_write_outside(tmp_path):
     for song in ("/etc/hostname", "../../etc/hostname"):
         cells[2] = song
         (out / "manifest.csv").write_text(lines[0] + ",".join(cells) + "".join(lines[2:]))
-        with pytest.raises(dataset.DatasetError, match="not a path inside"):
-            dataset.PreparedDataset(out)
+        with pytest.raises(data.DatasetError, match="not a path inside"):
+            data.PreparedDataset(out)
     cells = lines[1].split(",")
     cells[5] = "../../x.npy"
     (out / "manifest.csv").write_text(lines[0] + ",".join(cells) + "".join(lines[2:]))
-    with pytest.raises(dataset.DatasetError, match="not a shard name"):
-        dataset.PreparedDataset(out)
+    with pytest.raises(data.DatasetError, match="not a shard name"):
+        data.PreparedDataset(out)
     cells = lines[1].split(",")
     cells[1] = "../../X"  # a label is only ever text: the report names its files from a slug
     (out / "manifest.csv").write_text(lines[0] + ",".join(cells) + "".join(lines[2:]))
     report.write_report(out, tmp_path / "report")
     assert not (tmp_path / "X_original.png").exists() and not list(tmp_path.glob("X*"))
     (out / "manifest.csv").write_text(text[: len(text) - 7])  # cut mid-row
-    with pytest.raises(dataset.DatasetError, match="cut short"):
-        dataset.PreparedDataset(out)
+    with pytest.raises(data.DatasetError, match="cut short"):
+        data.PreparedDataset(out)
 
 
 def test_a_model_with_code_is_refused_in_one_line(tiny_prepared, tmp_path, capsys):
@@ -277,7 +280,7 @@ def test_every_bad_argument_or_file_gets_one_line(tiny_prepared, softmax_run, tm
         "predict, garbage model": (["predict", str(garbage), str(song)], "not a Keras model"),
         "predict, no config": (["predict", str(no_config), str(song)], "config.json: missing"),
         "transfer, clip out of range": (["transfer", "--data", str(tiny_prepared), "--content", "99999", "--style", "0",
-                                         "--net", "random1d", str(tmp_path / "t")], "out of range"),
+                                         "--net", "random1d", str(tmp_path / "t")], "give a clip number from 0 to"),
         "transfer, negative offset": (["transfer", "--content", str(song), "--style", str(song), "--content-offset",
                                        "-1", str(tmp_path / "t")], "0 or more"),
         "transfer, iterations 0": (["transfer", "--content", str(song), "--style", str(song), "--iterations", "0",
@@ -313,7 +316,7 @@ def test_unusual_files_each_get_their_reason_and_the_rest_is_processed(tmp_path)
     bad_name = os.fsdecode(b"caf\xe9.wav")
     (house / bad_name).write_bytes(good)
     lines = []
-    result = dataset.prepare(raw, tmp_path / "out", TINY, jobs=1, progress=False, log=lines.append)
+    result = data.prepare(raw, tmp_path / "out", TINY, jobs=1, progress=False, log=lines.append)
     said = "\n".join(lines)
     assert "house/pipe.wav: not a regular file (a FIFO" in said
     assert "house/dangling.wav: dangling link" in said
@@ -327,10 +330,10 @@ def test_unusual_files_each_get_their_reason_and_the_rest_is_processed(tmp_path)
 def test_prepare_workers_end_with_their_parent(tmp_path):
     raw = _raw(tmp_path / "raw", songs=4)
     # each clip takes a second, so the workers are busy when their parent is killed
-    script = (f"import time\nfrom lildata_utils import config, dataset\n"
-              f"real = dataset.audio_to_stored\n"
-              f"dataset.audio_to_stored = lambda *a: (time.sleep(1), real(*a))[1]\n"
-              f"dataset.prepare({str(raw)!r}, {str(tmp_path / 'out')!r}, config.get_preset('tiny'), jobs=2, "
+    script = (f"import time\nfrom lildata_utils.data import prepare, shards\nfrom lildata_utils.settings import get_preset\n"
+              f"real = shards.audio_to_stored\n"
+              f"shards.audio_to_stored = lambda clips, *a: (time.sleep(len(clips)), real(clips, *a))[1]\n"
+              f"prepare({str(raw)!r}, {str(tmp_path / 'out')!r}, get_preset('tiny'), jobs=2, "
               f"progress=False)\n")
     parent = subprocess.Popen([sys.executable, "-c", script])
     children: set[int] = set()
@@ -351,7 +354,7 @@ def test_prepare_workers_end_with_their_parent(tmp_path):
     (out / "specs" / f".x.npy.{2**22 + 7}.0123abcd.tmp.npy").write_bytes(b"left by a killed run")
     _prepare(raw, out)
     assert not list(out.rglob(".*.tmp*")), "the next run removed the killed run's temporary files"
-    assert len(dataset.PreparedDataset(out).clips) == 24
+    assert len(data.PreparedDataset(out).clips) == 24
 
 
 def _ppid(proc: Path) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import keras
 import numpy as np
@@ -11,11 +10,18 @@ import pytest
 import soundfile as sf
 import tensorflow as tf
 
-from lildata_utils import cli, config, layers, models, report, transfer
+from lildata_utils import cli
+from lildata_utils.audio import audio_to_stored
+from lildata_utils.course import report
 from lildata_utils.lessons import style as lesson
-from lildata_utils.spectrogram import audio_to_stored
+from lildata_utils.lessons import style_time as lesson_time
+from lildata_utils.lessons.classifier import lil_data
+from lildata_utils.measures import judged, spectral
+from lildata_utils.registry import BEST_TRANSFER
+from lildata_utils.runs import transfer
+from lildata_utils.settings import get_preset
 
-TINY = config.get_preset("tiny")
+TINY = get_preset("tiny")
 
 
 @pytest.fixture(scope="module")
@@ -37,14 +43,14 @@ def test_the_papers_settings_are_the_defaults():
     assert (ulyanov.filters, ulyanov.width, ulyanov.alpha) == (4096, 11, 2e-2)  # Ulyanov's 1e-2 on sum, not 1/2 sum
     with pytest.raises(ValueError, match="unknown method"):
         transfer.transfer_settings("vgg16")
-    assert transfer.transfer_settings("best").net == transfer.BEST_METHOD == "modulation"
+    assert transfer.transfer_settings("best").net == BEST_TRANSFER == "modulation"
     assert transfer.transfer_settings("modulation").iterations == 0
 
 
 def test_style_and_content_costs_follow_the_formulas(clips):
     content, style = clips
     keras.utils.set_random_seed(0)
-    classifier = models.lil_data(TINY.shape, 3)
+    classifier = lil_data(TINY.shape, 3)
     settings = transfer.transfer_settings("lildata")
     extractor = transfer.feature_extractor(settings, TINY.shape, classifier)
     as_image = lambda s: tf.constant(np.asarray(s, np.float32)[None, ..., None])  # noqa: E731
@@ -70,6 +76,11 @@ def test_random1d_moves_towards_the_style_in_one_compiled_step(clips):
     settings = transfer.transfer_settings("random1d", filters=256, iterations=40, learning_rate=0.02)
     extractor = lesson.random_1d_net(TINY.shape, settings.filters, settings.width, settings.seed)
     as_image = lambda s: tf.constant(np.asarray(s, np.float32)[None, ..., None])  # noqa: E731
+    # `lildata transfer --method random1d` uses the lesson's net itself, with the same random weights
+    used = transfer.feature_extractor(settings, TINY.shape)
+    np.testing.assert_array_equal(np.asarray(used(as_image(style.stored))[0]),
+                                  np.asarray(extractor(as_image(style.stored))[0]))
+    assert [type(layer) for layer in used.layers] == [type(layer) for layer in extractor.layers]
     variable = tf.Variable(as_image(content.stored))
     step, _ = lesson.make_step(extractor, variable, as_image(content.stored), as_image(style.stored), settings)
     for _ in range(3):
@@ -84,12 +95,13 @@ def test_random1d_moves_towards_the_style_in_one_compiled_step(clips):
 
 
 def test_genre_transfer_writes_sounds_picture_and_outcome(clips, tmp_path, tiny_prepared):
-    from lildata_utils import training
+    from lildata_utils.runs import classifier
+    from lildata_utils.settings import train_preset
 
     content, style = clips
     judge_run = tmp_path / "judge"
-    training.train(tiny_prepared, judge_run, training.train_preset("tiny", model="softmax", epochs=5), verbose=0)
-    judge = training.load_run(judge_run)
+    classifier.train(tiny_prepared, judge_run, train_preset("tiny", model="softmax", epochs=5), verbose=0)
+    judge = classifier.load_run(judge_run)
     settings = transfer.transfer_settings("random1d", filters=128, iterations=5)
     transfer.genre_transfer(content, style, TINY, settings, tmp_path / "out", judge=judge, style_genre="noise")
     for name in ("content", "style", "control", "result"):
@@ -160,42 +172,10 @@ def test_transfer_command_errors_are_one_clear_line(argv, says, tiny_raw, tmp_pa
 def test_brightness_measures():
     stored = np.zeros(TINY.shape, np.float32)
     stored[-20:] = 0.9  # only high frequencies
-    assert transfer.spectral_centroid_hz(stored, TINY) > 0.8 * TINY.sample_rate / 2
-    levels = transfer.band_levels(stored, TINY)
+    assert spectral.spectral_centroid_hz(stored, TINY) > 0.8 * TINY.sample_rate / 2
+    levels = spectral.band_levels(stored, TINY)
     assert levels["high_db"] > levels["low_db"]
     assert audio_to_stored(np.zeros(TINY.clip_samples, np.float32), TINY).max() == 0
-
-
-def test_the_fast_twins_equal_the_notebooks_random_1d_net_and_style_cost(clips):
-    content, style = clips
-    settings = transfer.transfer_settings("random1d", filters=512)  # 512 channels > 55 frames: the fast form is used
-    notebook_net = lesson.random_1d_net(TINY.shape, settings.filters, settings.width, settings.seed)
-    fast_net = transfer.feature_extractor(settings, TINY.shape)
-    image = np.clip(content.stored + 0.1, 0, 1)[None, ..., None].astype(np.float32)
-    np.testing.assert_allclose(np.asarray(fast_net(image)[0]), np.asarray(notebook_net(image)[0]), rtol=1e-4, atol=1e-5)
-    features = notebook_net(image)[:1]
-    grams = [lesson.gram_matrix(f, True) for f in notebook_net(style.stored[None, ..., None].astype(np.float32))[:1]]
-    direct = float(lesson.style_cost(grams, features, (1.0,), per_position=True))
-    fast_fn = transfer._fast_style_for(fast_net, style.stored, settings)
-    assert float(fast_fn(grams, features, (1.0,), True)) == pytest.approx(direct, rel=1e-4)
-    fast_result, _ = lesson.style_transfer(fast_net, content.stored, style.stored, replace(settings, iterations=3),
-                                           style_cost_fn=fast_fn)
-    plain_result, _ = lesson.style_transfer(notebook_net, content.stored, style.stored, replace(settings, iterations=3))
-    np.testing.assert_allclose(fast_result, plain_result, atol=2e-3)
-
-
-def test_frame_conv_is_a_1d_convolution_over_time_with_bins_as_channels():
-    rng = np.random.default_rng(0)
-    x = rng.random((2, 12, 20, 1)).astype(np.float32)  # 12 bins, 20 frames
-    layer = layers.FrameConv1D(5, 3)
-    layer.build(x.shape)
-    kernel = rng.standard_normal((3, 12, 5)).astype(np.float32)
-    layer.set_weights([kernel.reshape(36, 5)])
-    conv = keras.layers.Conv2D(5, (1, 3), activation="relu", use_bias=False)
-    conv.build((None, 1, 20, 12))
-    conv.set_weights([kernel[None]])
-    expected = np.asarray(conv(np.transpose(x, (0, 3, 2, 1))))
-    np.testing.assert_allclose(np.asarray(layer(x)), expected, rtol=1e-5, atol=1e-5)
 
 
 def _pulses(period: int, level: float, frames: int = 64, bins: int = 40, phase: int = 0) -> np.ndarray:
@@ -209,7 +189,7 @@ def test_matching_statistics_gives_each_bin_the_styles_mean_and_spread():
     rng = np.random.default_rng(0)
     content = np.clip(0.5 + 0.05 * rng.standard_normal((30, 80)), 0, 1).astype(np.float32)
     style = (np.linspace(0.3, 0.7, 30)[:, None] + 0.04 * rng.standard_normal((30, 80))).astype(np.float32)
-    moved = lesson.match_statistics(content, style)
+    moved = lesson_time.match_statistics(content, style)
     np.testing.assert_allclose(moved.mean(1), style.mean(1), atol=1e-3)
     np.testing.assert_allclose(moved.std(1), style.std(1), rtol=0.02)
     standard = lambda s: (s - s.mean(1, keepdims=True)) / s.std(1, keepdims=True)  # noqa: E731
@@ -218,7 +198,7 @@ def test_matching_statistics_gives_each_bin_the_styles_mean_and_spread():
 
 def test_modulation_transfer_takes_the_styles_rates_at_the_contents_moments():
     content, style = _pulses(8, 0.3, phase=3), _pulses(4, 0.5)  # hits every 8 frames from frame 3; every 4 from 0
-    moved = lesson.modulation_transfer(content, style, envelope_bins=0)
+    moved = lesson_time.modulation_transfer(content, style, envelope_bins=0)
     rates = lambda s: np.abs(np.fft.rfft(s, axis=1))  # noqa: E731
     np.testing.assert_allclose(rates(moved), rates(style), atol=1e-4)  # the style's modulation spectrum, mean included
     assert moved.mean() == pytest.approx(style.mean(), abs=1e-4)
@@ -232,12 +212,12 @@ def test_modulation_transfer_on_the_envelope_keeps_the_contents_notes():
     content = np.full((bins, frames), 0.2, np.float32)
     content[20] = content[40] = 0.7  # two partials: the notes
     style = np.clip(0.45 + 0.1 * np.sin(np.arange(frames) / 2)[None] + 0 * np.arange(bins)[:, None], 0, 1)
-    moved = lesson.modulation_transfer(content, style.astype(np.float32), envelope_bins=3.0)
+    moved = lesson_time.modulation_transfer(content, style.astype(np.float32), envelope_bins=3.0)
     mid = moved[:, frames // 2]
     peaks = {int(b) for b in np.argsort(mid)[-2:]}
     assert peaks == {20, 40}, "the partials stay where they were"
     assert abs(np.median(moved) - np.median(style)) < abs(np.median(content) - np.median(style)) / 3  # the level moves
-    whole = lesson.modulation_transfer(content, style.astype(np.float32), envelope_bins=0)
+    whole = lesson_time.modulation_transfer(content, style.astype(np.float32), envelope_bins=0)
     assert whole[20].mean() == pytest.approx(style[20].mean(), abs=1e-3)  # no envelope: the partials go too
 
 
@@ -250,35 +230,40 @@ def test_content_measures_hear_notes_and_hits_not_loudness():
     louder = np.clip(stored + 0.1, 0, 1)
     other_notes = np.roll(stored, 5, axis=0)
     later = np.roll(stored, 4, axis=1)
-    assert transfer.chroma_distance_db(stored, stored, TINY) == 0.0
-    assert transfer.chroma_distance_db(stored, louder, TINY) < 0.2 * transfer.chroma_distance_db(stored, other_notes, TINY)
-    assert transfer.onset_distance(stored, stored, TINY) == 0.0
-    assert transfer.onset_distance(stored, louder, TINY) < 0.2 * transfer.onset_distance(stored, later, TINY)
+    assert spectral.chroma_distance_db(stored, stored, TINY) == 0.0
+    assert spectral.chroma_distance_db(stored, louder, TINY) < 0.2 * spectral.chroma_distance_db(stored, other_notes, TINY)
+    assert spectral.onset_distance(stored, stored, TINY) == 0.0
+    assert spectral.onset_distance(stored, louder, TINY) < 0.2 * spectral.onset_distance(stored, later, TINY)
 
 
 def test_the_grid_pairs_test_songs_of_different_genres(tiny_prepared):
-    from lildata_utils import dataset
+    from lildata_utils.data import PreparedDataset
 
-    data = dataset.PreparedDataset(tiny_prepared)
-    grid = transfer.transfer_grid(data, 4, seed=0)
-    assert grid == transfer.transfer_grid(data, 4, seed=0) and grid != transfer.transfer_grid(data, 4, seed=1)
+    data = PreparedDataset(tiny_prepared)
+    grid = judged.grid_of_pairs(data, 4, seed=0)
+    assert grid == judged.grid_of_pairs(data, 4, seed=0) and grid != judged.grid_of_pairs(data, 4, seed=1)
     clip = {c.clip: c for c in data.clips}
     genres = [(clip[a].label, clip[b].label) for a, b in grid]
     assert all(a != b for a, b in genres) and len(set(genres)) == len(genres) == 4
     assert all(clip[a].split == clip[b].split == "test" for a, b in grid)
-    content, style = transfer.paper_pair(data, "lofi", "noise")
+    content, style = transfer.middle_test_clip(data, "lofi"), transfer.middle_test_clip(data, "noise")
     assert (clip[content].label, clip[style].label) == ("lofi", "noise")
+    assert clip[content].split == clip[style].split == "test"
+    lofi = [c.clip for c in data.select("test", ["lofi"])]
+    assert content == lofi[len(lofi) // 2]
 
 
 def test_best_method_from_the_command_line_with_two_judges(tiny_prepared, tmp_path, capsys):
-    from lildata_utils import dataset, training
+    from lildata_utils.data import PreparedDataset
+    from lildata_utils.runs import classifier
+    from lildata_utils.settings import train_preset
 
-    data = dataset.PreparedDataset(tiny_prepared)
+    data = PreparedDataset(tiny_prepared)
     judges = []
     for name, model in (("lil", "lildata"), ("soft", "softmax")):
-        training.train(tiny_prepared, tmp_path / name, training.train_preset("tiny", model=model, epochs=2), verbose=0)
+        classifier.train(tiny_prepared, tmp_path / name, train_preset("tiny", model=model, epochs=2), verbose=0)
         judges.append(str(tmp_path / name))
-    content, style = transfer.paper_pair(data, "lofi", "noise")
+    content, style = transfer.middle_test_clip(data, "lofi"), transfer.middle_test_clip(data, "noise")
     code = cli.main(["transfer", "--data", str(tiny_prepared), "--content", str(content), "--style", str(style),
                      "--method", "best", "--judge", judges[0], "--second-judge", judges[1], str(tmp_path / "out")])
     assert code == 0, capsys.readouterr().err
@@ -309,17 +294,20 @@ def _row(p1, p2, chroma=(3.0, 5.0), onsets=(0.1, 0.3)):
 
 
 def test_the_grid_summary_meets_the_target_only_when_every_part_is_met():
-    good = [_row(0.9, 0.6)] + [_row(0.7, 0.5), _row(0.4, 0.6)]  # the pair, then a grid of two
-    summary = transfer.grid_summary(good)
+    good = [_row(0.7, 0.5), _row(0.4, 0.6)]  # a grid of two pairs
+    summary = judged.grid_summary(good)
     assert summary["target_met"] and summary["pairs"] == 2
-    assert summary["grid_judge"] == pytest.approx(0.55) and summary["paper_pair_second_judge"] == 0.6
-    assert not transfer.grid_summary([_row(0.9, 0.4)] + good[1:])["target_met"]      # the pair fails one judge
-    assert not transfer.grid_summary([good[0], _row(0.2, 0.5), _row(0.7, 0.6)])["target_met"]  # a mean below 0.5
+    assert summary["judge"] == pytest.approx(0.55) and summary["second_judge"] == pytest.approx(0.55)
+    assert summary["pairs_nearer_content_chroma"] == summary["pairs_nearer_content_onsets"] == 2
+    assert not judged.grid_summary([_row(0.2, 0.5), _row(0.7, 0.6)])["target_met"]  # the judge's mean below 0.5
+    assert not judged.grid_summary([_row(0.9, 0.4), _row(0.9, 0.5)])["target_met"]  # the second judge's
+    assert not judged.grid_summary([_row(0.9, 0.9, chroma=(5.0, 3.0)), _row(0.9, 0.9)])["target_met"]  # chroma
+    assert not judged.grid_summary([_row(0.9, 0.9, onsets=(0.4, 0.1)), _row(0.9, 0.9)])["target_met"]  # onsets
     copied = [_row(1.0, 1.0, chroma=(5.0, 0.2), onsets=(0.3, 0.02))] * 3  # the style clip itself
-    summary = transfer.grid_summary(copied)
+    summary = judged.grid_summary(copied)
     assert not summary["target_met"] and summary["pairs_nearer_content_chroma"] == 0
-    control = transfer.grid_summary(good, of="control")
-    assert (control["grid_judge"], control["grid_second_judge"], control["chroma_to_content"]) == (0.0, 0.1, 0.2)
-    assert control["chroma_to_style"] == 4.0 and control["lsd_to_content"] == 1.0
-    table = report.transfer_grid_table({"a <b>": summary, "control": control})
+    control = judged.grid_summary(good, of="control")
+    assert (control["judge"], control["second_judge"], control["chroma_to_content"]) == (0.0, 0.1, 0.2)
+    assert control["chroma_to_style"] == 4.0 and control["onsets_to_style"] == 0.3  # the content's, to the style
+    table = report.grid_table({"a <b>": summary, "control": control})
     assert table.count("\n") == 3 and "| not met |" in table and "a &lt;b&gt;" in table and "<b>" not in table

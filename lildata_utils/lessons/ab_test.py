@@ -13,6 +13,7 @@ from scipy.stats import binomtest
 __all__ = ["score_answers"]
 
 
+# notebooks/06_listening.ipynb, cell 14
 def score_answers(rows):
     """Score blind A/B answers. For each compared pair: how often each side was chosen, and the p-value of a
     two-sided binomial test, the chance of a split at least this uneven if the listeners heard no difference

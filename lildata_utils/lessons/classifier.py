@@ -1,4 +1,4 @@
-"""The Lil Data network, its loss and training, the baseline, song accuracy.
+"""The Lil Data network, the baselines, training, song accuracy and the recipe.
 
 Generated from notebooks/02_classifier.ipynb (its cells marked ``#@save``) by scripts/export_lessons.py:
 edit the notebook, then run `make lessons`.
@@ -9,86 +9,129 @@ Notebook: notebooks/02_classifier.ipynb
 from __future__ import annotations
 
 import keras
+import librosa
 import numpy as np
-from keras import layers
-from lildata_utils.layers import Standardise, TimeAverage
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+import tensorflow as tf
+from keras import layers, ops
+from sklearn import linear_model, pipeline, preprocessing
 
-__all__ = ["average_spectrum", "bin_statistics", "compile_classifier", "fit_classifier", "lil_data", "softmax_baseline", "song_accuracy", "standardiser"]
+__all__ = ["MelBands", "RandomTimeCrop", "average_spectrum", "compile_classifier", "fit_baseline", "fit_classifier", "lil_data", "mixup", "recipe", "song_accuracy", "summary_statistics"]
 
 
-def lil_data(input_shape, n_labels, filters=(16, 32, 64, 64), dropout=0.5, dense_units=48, front=None,
-             spectrum=False, pool_time=False):
-    """The paper's Lil Data CNN: four 3x3 convolutions named conv1..conv4, each followed by 4x4 max pooling;
-    then dropout, a dense layer of 48 and a softmax over the genres. `front`: a layer in front (section 2b's
-    standardisation, or augmentation), or None as in the paper. `spectrum`: the clip's average spectrum goes
-    to the dense layer beside what the convolutions found (section 2b). `pool_time`: average the last
-    feature map over time, so the dense layer reads what sounds, not when (section 2b)."""
-    inputs = keras.Input((*input_shape, 1), name="spectrogram")
-    seen = front(inputs) if front is not None else inputs
-    x = seen
+# notebooks/02_classifier.ipynb, cell 7
+def lil_data(input_shape, n_labels, filters=(16, 32, 64, 64), dropout=0.5, dense_units=48):
+    """The paper's Lil Data: conv1..conv4 (3x3, ReLU), each then 4x4 max pooling; dropout, dense 48, softmax."""
+    x = inputs = keras.Input((*input_shape, 1), name="spectrogram")
     for i, count in enumerate(filters):
         x = layers.Conv2D(count, 3, padding="same", activation="relu", name=f"conv{i + 1}")(x)
         x = layers.MaxPooling2D(4, padding="same", name=f"pool{i + 1}")(x)
-    if pool_time:
-        x = layers.AveragePooling2D((1, x.shape[2]), name="time_pool")(x)
-    x = layers.Flatten(name="flatten")(x)
-    if spectrum:
-        x = layers.Concatenate(name="with_spectrum")([x, TimeAverage(name="average_spectrum")(seen)])
-    x = layers.Dropout(dropout, name="dropout")(x)
+    x = layers.Dropout(dropout, name="dropout")(layers.Flatten(name="flatten")(x))
     x = layers.Dense(dense_units, activation="relu", name="dense")(x)
     outputs = layers.Dense(n_labels, activation="softmax", name="genre", dtype="float32")(x)
     return keras.Model(inputs, outputs, name="lil_data")
 
 
+# notebooks/02_classifier.ipynb, cell 11
 def average_spectrum(stored):
-    """A clip's average spectrum: the mean level of each frequency bin over time. Timbre and loudness, no
-    rhythm, no change."""
-    return np.asarray(stored, np.float32).mean(axis=-1)
+    """The mean level of each frequency bin over time: (..., bins, frames) -> (..., bins)."""
+    return ops.mean(ops.cast(stored, "float32"), axis=-1)
 
 
-def softmax_baseline(features, targets, strength=1.0):
-    """The benchmark softmax classifier: standardised average spectra into a multinomial logistic regression
-    (one softmax layer), fitted by scikit-learn in seconds."""
-    model = make_pipeline(StandardScaler(), LogisticRegression(C=strength, max_iter=2000))
-    return model.fit(features, targets)
+def summary_statistics(stored):
+    """Three numbers a bin: its mean over time, its spread, and its mean absolute change from frame to frame."""
+    x = ops.cast(stored, "float32")
+    moves = ops.mean(ops.abs(x[..., 1:] - x[..., :-1]), axis=-1)
+    return ops.concatenate([ops.mean(x, axis=-1), ops.std(x, axis=-1), moves], axis=-1)
 
 
-def bin_statistics(clips):
-    """Mean and variance of each frequency bin over every frame of every clip, summed one clip at a time."""
-    count, total, squares = 0, 0.0, 0.0
-    for clip in clips:
-        clip = np.asarray(clip, np.float64)
-        count, total, squares = count + clip.shape[1], total + clip.sum(axis=1), squares + (clip ** 2).sum(axis=1)
-    mean = total / count
-    return mean, squares / count - mean ** 2
+def fit_baseline(features, targets, val_features, val_targets, strengths=(0.01, 0.1, 1.0, 10.0)):
+    """Standardised features, one softmax layer (scikit-learn's logistic regression), strength chosen on validation."""
+    fits = [pipeline.make_pipeline(preprocessing.StandardScaler(), linear_model.LogisticRegression(C=c, max_iter=3000))
+            .fit(features, targets) for c in strengths]
+    return max(fits, key=lambda fit: fit.score(val_features, val_targets))
 
 
-def standardiser(mean, variance):
-    """A layer that makes each frequency bin zero-mean and unit-variance: the treble counts as much as the bass."""
-    return Standardise(mean, variance, name="standardise")  # (x - mean) / sqrt(variance), bin by bin
-
-
-def compile_classifier(model, learning_rate=1e-3):
+# notebooks/02_classifier.ipynb, cell 14
+def compile_classifier(model, learning_rate=1e-3, loss="sparse_categorical_crossentropy"):
     """The loss (cross-entropy of the true genre's probability), the optimiser (Adam) and the metric."""
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=["accuracy"])
     return model
 
 
 def fit_classifier(model, train_stream, val_stream, epochs, patience=4, callbacks=(), verbose=2):
-    """Train with early stopping: stop when the validation loss has not improved for `patience` epochs, and go
-    back to the weights of the best epoch. Returns Keras' history (loss and accuracy per epoch)."""
-    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
-    return model.fit(train_stream, validation_data=val_stream, epochs=epochs, callbacks=[stop, *callbacks],
+    """Train until the validation loss stops improving: the learning rate halves after `patience` // 2 epochs
+    without progress, training stops after `patience`, and the best epoch's weights are kept."""
+    schedule = [keras.callbacks.ReduceLROnPlateau(patience=max(1, patience // 2), factor=0.5, min_lr=1e-5),
+                keras.callbacks.EarlyStopping(patience=patience, restore_best_weights=True)]
+    return model.fit(train_stream, validation_data=val_stream, epochs=epochs, callbacks=[*schedule, *callbacks],
                      verbose=verbose, shuffle=False)  # shuffle=False: the tf.data pipeline shuffles each epoch
 
 
+# notebooks/02_classifier.ipynb, cell 18
 def song_accuracy(probabilities, targets, songs):
     """Accuracy per song: a song's genre is the one with the highest mean probability over its clips."""
     songs = np.asarray(songs)
     hits = [probabilities[songs == song].mean(axis=0).argmax() == targets[songs == song][0]
             for song in np.unique(songs)]
     return float(np.mean(hits))
+
+
+# notebooks/02_classifier.ipynb, cell 24
+@keras.saving.register_keras_serializable(package="lildata")
+class MelBands(layers.Layer):
+    """Stored levels (dB in [0, 1]) -> each mel band's power in dB, standardised band by band (in float32)."""
+
+    def __init__(self, sample_rate, n_fft, floor_db, ceiling_db, mean, variance, **kwargs):
+        super().__init__(**{"dtype": "float32", **kwargs})
+        self.config = dict(sample_rate=sample_rate, n_fft=n_fft, floor_db=floor_db, ceiling_db=ceiling_db,
+                           mean=[float(v) for v in mean], variance=[float(v) for v in variance])
+        self.bands = librosa.filters.mel(sr=sample_rate, n_fft=n_fft, n_mels=len(mean), fmin=30.0).T
+        self.mean, self.scale = np.float32(mean), np.float32(1 / np.sqrt(np.maximum(variance, 1e-6)))
+
+    def call(self, stored):
+        decibels = self.config["floor_db"] + stored[..., 0] * (self.config["ceiling_db"] - self.config["floor_db"])
+        power = ops.einsum("bft,fm->bmt", ops.power(10.0, decibels / 10.0), self.bands)
+        return ((10.0 * ops.log10(power + 1e-10) - self.mean[:, None]) * self.scale[:, None])[..., None]
+
+    def get_config(self):
+        return {**super().get_config(), **self.config}
+
+
+@keras.saving.register_keras_serializable(package="lildata")
+class RandomTimeCrop(layers.Layer):
+    """In training, a random stretch of `frames` frames of each batch; when predicting, the whole clip."""
+
+    def __init__(self, frames, **kwargs):
+        super().__init__(**kwargs)
+        self.frames, self.seed = frames, keras.random.SeedGenerator(0)
+
+    def call(self, x, training=False):
+        start = keras.random.randint((), 0, ops.shape(x)[2] - self.frames + 1, seed=self.seed)
+        return ops.slice(x, (0, 0, start, 0), (ops.shape(x)[0], x.shape[1], self.frames, 1)) if training else x
+
+    def get_config(self):
+        return {**super().get_config(), "frames": self.frames}
+
+
+def recipe(input_shape, n_labels, bands, filters=(16, 32, 64, 64), crop=0.6, dropout=0.5):
+    """Lil Data as the course trains it: crops, mel bands (`bands`: a MelBands layer), 2x2 poolings with batch
+    normalisation, the mean and maximum over time beside each band's three statistics."""
+    inputs = keras.Input((input_shape[0], None, 1), name="spectrogram")  # any length: crops, then whole clips
+    x = seen = bands(RandomTimeCrop(int(crop * input_shape[1]), name="crop")(inputs))
+    for i, count in enumerate(filters):
+        x = layers.ReLU()(layers.BatchNormalization()(layers.Conv2D(count, 3, padding="same", use_bias=False)(x)))
+        x = layers.MaxPooling2D(2)(x) if i < len(filters) - 1 else ops.mean(x, axis=1)  # last: mean over bands
+    x = layers.Concatenate()([layers.GlobalAveragePooling1D()(x), layers.GlobalMaxPooling1D()(x),
+                              summary_statistics(seen[..., 0])])
+    outputs = layers.Dense(n_labels, activation="softmax", name="genre", dtype="float32")(layers.Dropout(dropout)(x))
+    return keras.Model(inputs, outputs, name="lil_data_recipe")
+
+
+def mixup(stream, n_labels, alpha=0.4):
+    """Each batch blended with itself in another order, weight w ~ Beta(alpha, alpha), and the labels alike."""
+    def blend(x, y):
+        a, b = (tf.random.gamma((tf.shape(x)[0], 1), alpha) for _ in range(2))
+        w, order, y = a / (a + b), tf.random.shuffle(tf.range(tf.shape(x)[0])), tf.one_hot(y, n_labels)
+        mix = lambda v, share: share * v + (1 - share) * tf.gather(v, order)  # noqa: E731
+        return mix(x, w[:, :, None, None]), mix(y, w)
+    return stream.map(blend)

@@ -1,4 +1,4 @@
-"""From music to spectrograms: the STFT, decibels, clips and Griffin-Lim.
+"""From music to spectrograms: clips, the STFT, decibels and Griffin-Lim.
 
 Generated from notebooks/01_data_prep.ipynb (its cells marked ``#@save``) by scripts/export_lessons.py:
 edit the notebook, then run `make lessons`.
@@ -14,6 +14,13 @@ import numpy as np
 __all__ = ["cut_into_clips", "from_unit", "griffin_lim", "reference_magnitude", "spectral_convergence_db", "stft_magnitude", "to_unit", "unit_to_db"]
 
 
+# notebooks/01_data_prep.ipynb, cell 11
+def cut_into_clips(audio, clip_samples):
+    """Non-overlapping clips of clip_samples samples, as (start, clip) pairs; the last partial clip is dropped."""
+    return [(start, audio[start:start + clip_samples]) for start in range(0, len(audio) - clip_samples + 1, clip_samples)]
+
+
+# notebooks/01_data_prep.ipynb, cell 15
 def stft_magnitude(audio, settings):
     """|STFT| of a clip (or a batch of clips): (n_fft // 2 + 1) bins x (samples // hop + 1) frames."""
     spectrum = librosa.stft(np.asarray(audio, np.float32), n_fft=settings.n_fft, hop_length=settings.hop_length,
@@ -21,6 +28,7 @@ def stft_magnitude(audio, settings):
     return np.abs(spectrum)
 
 
+# notebooks/01_data_prep.ipynb, cell 20
 def reference_magnitude(settings):
     """|STFT| of a full-scale sine with a Hann window of n_fft samples: the 0 dB reference."""
     return settings.n_fft / 4
@@ -43,11 +51,7 @@ def from_unit(stored, settings):
     return reference_magnitude(settings) * 10 ** (unit_to_db(stored, settings) / 20)
 
 
-def cut_into_clips(audio, clip_samples):
-    """Non-overlapping clips of clip_samples samples, as (start, clip) pairs; the last partial clip is dropped."""
-    return [(start, audio[start:start + clip_samples]) for start in range(0, len(audio) - clip_samples + 1, clip_samples)]
-
-
+# notebooks/01_data_prep.ipynb, cell 24
 def griffin_lim(stored, settings, n_iter=None, momentum=0.99, seed=0, length=None):
     """A stored spectrogram back to audio: fast Griffin-Lim rebuilds the phase the spectrogram threw away."""
     return librosa.griffinlim(from_unit(stored, settings), n_iter=n_iter or settings.griffin_lim_iters,

@@ -1,0 +1,283 @@
+"""The generator tables of RESULTS.md, one sub-command each: measures, ablation, spread, sampling.
+
+    python experiments/generation.py measures RUN [RUN ...] --judge JUDGE [--clips 16] [--long 16]
+    python experiments/generation.py ablation DATA_DIR --judge JUDGE [--work results/work/generator_ablation]
+    python experiments/generation.py spread RUN --select-judge JUDGE --judge JUDGE [--clips 16] [--grid T:S,...]
+    python experiments/generation.py sampling RUN --judge JUDGE [--clips 8]
+
+* ``measures`` (RESULTS.md, "The beat LSTM: generated lo-fi that keeps time" and "The generators at the
+  paper's size"): for each trained generator, the variance ratio, the modulation distance to real clips (and
+  real against real), the share of generated clips whose tempo the beat tracker finds in the genre's range,
+  the beat strength, the Fréchet distance of the judge's embeddings (and its floor: the real clips that
+  seeded the generations) and the judge's probability of the genre, over ``--clips`` generations seeded by
+  held-out clips (:func:`lildata_utils.runs.generator.measure`). The same for the held-out clips themselves
+  and for the fakes of :func:`lildata_utils.measures.music.fake_clips`, which the measures must fail.
+  ``--long N``: N sounds of 4 clips from the last generator, seeded by the held-out clips after the first
+  ``--clips``, and the share whose tempo, tracked on the whole, is in range.
+* ``ablation`` ("Which change kept time"): the beat LSTM of the dataset's preset as ``lildata
+  train-generator`` trains it, and its variants with one change each: no beat phase (its inputs are zeros,
+  in training and in generation), 16 clips a batch instead of 4; each measured like ``measures``. Finished
+  runs in ``--work`` with the same settings are reused.
+* ``spread`` ("How it samples"): the beat LSTM's sampling, temperature and spread, judged by the judge that
+  chose the default (``--select-judge``) and by one that took no part in the choice (``--judge``).
+* ``sampling`` (the sampling table of "Generating spectrograms"): the autoregressive LSTM's temperature,
+  with one quantile per frame (the lesson's sampler) or each bin its own.
+
+Every sub-command prints a Markdown table under its header; ``--out`` writes the rows as JSON with the header
+(command, machine, date).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import replace
+from pathlib import Path
+from unittest import mock
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from header import ROOT, describe, header, write_result  # noqa: E402
+
+FAKE_NAMES = {"noise": "noise at the real level", "frozen": "first frame frozen",
+              "shuffled": "real frames shuffled in time", "looped": "a real clip's first second looped",
+              "held chord": "the first frame's chord held, the clip's drums on top"}
+SPREAD_GRID = ((0.7, 0.5), (1.0, 0.5), (0.85, 0.6), (1.0, 0.7), (0.7, 0.8), (1.0, 1.0))
+"""(temperature, spread) of ``spread``: the default first."""
+MEASURED = ("variance_ratio", "modulation_distance", "modulation_floor", "tempo_in_range", "beat_strength",
+            "frechet_distance", "frechet_floor", "judge_probability", "n_clips")
+
+
+def _get(m: dict, key: str, form: str) -> str:
+    return format(m[key], form) if m.get(key) is not None else "-"
+
+
+def _held_out(run) -> tuple:
+    """A finished generator, its dataset and its genre's held-out clips (validation and test songs)."""
+    from lildata_utils.data import PreparedDataset
+    from lildata_utils.runs import generator as gen
+
+    model, config = gen.load_generator(run)
+    data = PreparedDataset(config["data_dir"])
+    return model, config, data, gen.clips_of(data, model.settings.label, ("val", "test"))
+
+
+def measures(args) -> tuple[dict, str]:
+    from lildata_utils.measures.judged import music_measures
+    from lildata_utils.measures.music import fake_clips
+    from lildata_utils.measures.spectral import variance_ratio
+    from lildata_utils.runs import generator as gen
+    from lildata_utils.runs.evaluate import load_run
+
+    judge = load_run(args.judge)
+    rows = {}
+    for run in args.runs:
+        model, _, data, held = _held_out(run)
+        rows[Path(run).name] = gen.measure(model, held, data.settings, n_clips=args.clips, judge=judge)
+    settings, label = data.settings, model.settings.label
+    real = held[: args.clips]
+    fakes = {"real held-out clips": real, **{FAKE_NAMES.get(k, k): v for k, v in
+                                             fake_clips(real, np.random.default_rng(0)).items()}}
+    for name, clips in fakes.items():
+        rows[name] = {**music_measures(clips, real, held, settings, label, judge),
+                      "variance_ratio": variance_ratio(clips, real), "n_clips": len(clips)}
+    lines = ["| clips | variance ratio | modulation distance (real-real) | tempo in range | beat strength | "
+             f"Fréchet distance (real-real) | judged P({label}) |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, m in rows.items():
+        lines.append(f"| {name} | {_get(m, 'variance_ratio', '.2f')} | {_get(m, 'modulation_distance', '.2f')} "
+                     f"({_get(m, 'modulation_floor', '.2f')}) | {_get(m, 'tempo_in_range', '.0%')} | "
+                     f"{_get(m, 'beat_strength', '.2f')} | {_get(m, 'frechet_distance', '.3g')} "
+                     f"({_get(m, 'frechet_floor', '.3g')}) | {_get(m, 'judge_probability', '.2f')} |")
+    body = {"runs": [str(r) for r in args.runs], "judge": str(args.judge), "rows": rows}
+    if args.long:
+        sounds = []
+        for seed in range(args.clips, args.clips + args.long):  # seeded by the held-out clips after the first ones
+            sound = gen.generate_sound(args.runs[-1], seconds=4 * settings.clip_seconds, seed=seed, data=data)
+            sounds.append({k: sound["metrics"]["this_sound"].get(k) for k in ("seed", "tempo_bpm", "tempo_in_range")})
+        share = float(np.mean([bool(s["tempo_in_range"]) for s in sounds]))
+        body["long"] = {"run": str(args.runs[-1]), "seconds": 4 * settings.clip_seconds, "sounds": sounds,
+                        "tempo_in_range": share}
+        lines.append(f"\n{args.runs[-1]}: {args.long} sounds of {4 * settings.clip_seconds:g} s, tempo in range in "
+                     f"{share:.0%} (BPM: {', '.join(format(s['tempo_bpm'], '.0f') for s in sounds)})")
+    return body, "\n".join(lines)
+
+
+def _zero_phase(n_frames, grid, scales=None):
+    """The beat phase taken away: zeros in its place."""
+    from lildata_utils.lessons import beat
+
+    return np.zeros((n_frames, 2 * len(scales or beat.BEAT_SCALES)), np.float32)
+
+
+def ablation(args) -> tuple[dict, str]:
+    from lildata_utils.data import PreparedDataset
+    from lildata_utils.lessons import beat
+    from lildata_utils.runs import generator as gen
+    from lildata_utils.runs.evaluate import load_run
+    from lildata_utils.settings import generator_preset
+
+    data = PreparedDataset(args.data_dir)
+    default = generator_preset(data.settings.name, "beat", epochs=args.epochs)
+    variants = {"beat LSTM (the default)": (default, []),
+                "without the beat phase": (default, [mock.patch.object(beat, "beat_phase", _zero_phase)]),
+                "16 clips a batch": (replace(default, batch_size=16), [])}
+    judge = load_run(args.judge)
+    held = gen.clips_of(data, default.label, ("val", "test"))
+    rows = []
+    lines = ["| generator | variance ratio | modulation distance (real-real) | tempo in range | beat strength | "
+             "Fréchet distance (real-real) | judged P | training (s) |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, (settings, patches) in variants.items():
+        run = args.work / "_".join(name.replace("(", "").replace(")", "").split())
+        print(f"== {name}: {run}", flush=True)
+        for patch in patches:
+            patch.start()
+        try:
+            gen.ensure_generator(data, run, settings, verbose=0)
+            model, config = gen.load_generator(run)
+            m = gen.measure(model, held, data.settings, n_clips=args.clips, judge=judge)
+        finally:
+            for patch in patches:
+                patch.stop()
+        rows.append({"generator": name, "run": str(run), "training_seconds": config.get("seconds"),
+                     **{k: m.get(k) for k in MEASURED}})
+        lines.append(f"| {name} | {_get(m, 'variance_ratio', '.2f')} | {_get(m, 'modulation_distance', '.2f')} "
+                     f"({_get(m, 'modulation_floor', '.2f')}) | {_get(m, 'tempo_in_range', '.0%')} | "
+                     f"{_get(m, 'beat_strength', '.2f')} | {_get(m, 'frechet_distance', '.1f')} "
+                     f"({_get(m, 'frechet_floor', '.1f')}) | {_get(m, 'judge_probability', '.2f')} | "
+                     f"{_get(config, 'seconds', '.0f')} |")
+    return {"data_dir": str(args.data_dir), "judge": str(args.judge), "rows": rows}, "\n".join(lines)
+
+
+def spread(args) -> tuple[dict, str]:
+    from lildata_utils.runs import generator as gen
+    from lildata_utils.runs.evaluate import load_run
+
+    model, _, data, held = _held_out(args.run_dir)
+    judges = {"selecting judge": load_run(args.select_judge), "judge": load_run(args.judge)}
+    lines = ["| temperature | spread | variance ratio | modulation distance | tempo in range | beat strength | "
+             + " | ".join(f"{name}: Fréchet (floor) | {name}: P" for name in judges) + " |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: | " + " | ".join("---: | ---:" for _ in judges) + " |"]
+    rows = []
+    for temperature, width in args.grid:
+        model.settings = replace(model.settings, temperature=temperature, spread=width)
+        judged = {name: gen.measure(model, held, data.settings, n_clips=args.clips, judge=judge)
+                  for name, judge in judges.items()}
+        m = judged["judge"]
+        rows.append({"temperature": temperature, "spread": width, **{k: m.get(k) for k in MEASURED[:5]},
+                     **{name: {k: j.get(k) for k in ("frechet_distance", "frechet_floor", "judge_probability")}
+                        for name, j in judged.items()}})
+        lines.append(f"| {temperature} | {width} | {_get(m, 'variance_ratio', '.2f')} | "
+                     f"{_get(m, 'modulation_distance', '.2f')} | {_get(m, 'tempo_in_range', '.0%')} | "
+                     f"{_get(m, 'beat_strength', '.2f')} | " + " | ".join(
+                         f"{_get(j, 'frechet_distance', '.1f')} ({_get(j, 'frechet_floor', '.1f')}) | "
+                         f"{_get(j, 'judge_probability', '.2f')}" for j in judged.values()) + " |")
+        print(lines[-1], flush=True)
+    return {"run": str(args.run_dir), "judges": {"selecting judge": str(args.select_judge), "judge": str(args.judge)},
+            "rows": rows}, "\n".join(lines)
+
+
+def sample_per_bin(probabilities, rng, temperature=0.7):
+    """Each bin its own quantile: the lesson's sampler (``sample_frame``) with one draw a bin, not one a frame."""
+    from lildata_utils.lessons.generators import level_values
+
+    sharp = np.asarray(probabilities, np.float64) ** (1.0 / max(temperature, 1e-3))
+    sharp /= sharp.sum(axis=1, keepdims=True)
+    picks = (sharp.cumsum(axis=1) < rng.random((sharp.shape[0], 1))).sum(axis=1).clip(0, sharp.shape[1] - 1)
+    return level_values(sharp.shape[1])[picks]
+
+
+def sampling(args) -> tuple[dict, str]:
+    from lildata_utils.lessons import generators as lesson05
+    from lildata_utils.measures.judged import predict_stored
+    from lildata_utils.measures.spectral import variance_ratio
+    from lildata_utils.runs import generator as gen
+    from lildata_utils.runs.evaluate import load_run
+
+    model, _, data, held = _held_out(args.run_dir)
+    if model.settings.model != "autoregressive":
+        raise SystemExit(f"{args.run_dir}: a {model.settings.model} generator; `sampling` is of the autoregressive one")
+    judge_model, judge_config = load_run(args.judge)
+    settings, label = data.settings, model.settings.label
+    real, k = held[: args.clips], model.settings.seed_frames
+    span = settings.ceiling_db - settings.floor_db
+    lines = ["| sampling | variance ratio | free-running error (dB) | judged P(" + label + ") | judged as |",
+             "| --- | ---: | ---: | ---: | --- |"]
+    rows = []
+    for per_bin in (True, False):
+        for temperature in (1.0, 0.7, 0.5):
+            sample = sample_per_bin if per_bin else lesson05.sample_frame
+            made = np.stack([lesson05.generate_frames(gen.stepper(model), c.T[:k], c.shape[1],  # a fresh state a clip
+                                                      np.random.default_rng(i), temperature, sample=sample)
+                             for i, c in enumerate(real)])
+            probs = predict_stored(judge_model, made)
+            name = f"{'each bin its own quantile' if per_bin else 'one quantile per frame'}, temperature {temperature}"
+            row = {"sampling": name, "per_bin": per_bin, "temperature": temperature,
+                   "variance_ratio": variance_ratio(made[..., k:], real[..., k:]),
+                   "frame_error_free_db": float(np.sqrt(np.mean((made[..., k:] - real[..., k:]) ** 2)) * span),
+                   "judge_probability": float(probs[:, judge_config["labels"].index(label)].mean())
+                   if label in judge_config["labels"] else None,
+                   "judged_as": sorted({judge_config["labels"][i] for i in probs.argmax(1)})}
+            rows.append(row)
+            lines.append(f"| {name} | {row['variance_ratio']:.2f} | {row['frame_error_free_db']:.1f} | "
+                         f"{_get(row, 'judge_probability', '.3f')} | {', '.join(row['judged_as'])} |")
+    return {"run": str(args.run_dir), "judge": str(args.judge), "clips": len(real), "rows": rows}, "\n".join(lines)
+
+
+def _grid(text: str) -> tuple[tuple[float, float], ...]:
+    try:
+        return tuple((float(t), float(s)) for t, s in (pair.split(":") for pair in text.split(",")))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give TEMPERATURE:SPREAD pairs separated by commas") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="table", required=True)
+    p = sub.add_parser("measures", help="trained generators, the held-out clips and the fakes, measured")
+    p.add_argument("runs", nargs="+")
+    p.add_argument("--judge", required=True)
+    p.add_argument("--clips", type=int, default=16)
+    p.add_argument("--long", type=int, default=0, help="sounds of 4 clips to generate with the last generator")
+    p.set_defaults(make=measures)
+    p = sub.add_parser("ablation", help="the beat LSTM with each of its changes taken away")
+    p.add_argument("data_dir", type=Path)
+    p.add_argument("--judge", required=True)
+    p.add_argument("--work", type=Path, default=ROOT / "results" / "work" / "generator_ablation")
+    p.add_argument("--clips", type=int, default=16)
+    p.add_argument("--epochs", type=int, help="epochs of every variant (default: the preset's)")
+    p.set_defaults(make=ablation)
+    p = sub.add_parser("spread", help="the beat LSTM's temperature and spread, judged twice")
+    p.add_argument("run_dir")
+    p.add_argument("--select-judge", required=True)
+    p.add_argument("--judge", required=True)
+    p.add_argument("--clips", type=int, default=16)
+    p.add_argument("--grid", type=_grid, default=SPREAD_GRID,
+                   help="TEMPERATURE:SPREAD,... (default: " + ",".join(f"{t}:{s}" for t, s in SPREAD_GRID) + ")")
+    p.set_defaults(make=spread)
+    p = sub.add_parser("sampling", help="the autoregressive LSTM: one quantile per frame or per bin, temperature")
+    p.add_argument("run_dir")
+    p.add_argument("--judge", required=True)
+    p.add_argument("--clips", type=int, default=8)
+    p.set_defaults(make=sampling)
+    for p in sub.choices.values():
+        p.add_argument("--out", type=Path, help="write the rows here as JSON, with the header")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from lildata_utils.course import import_tensorflow
+
+    import_tensorflow()
+    body, text = args.make(args)
+    print(f"\n{describe(header(__file__, argv))}\n\n{text}")
+    if args.out:
+        write_result(args.out, {"table": args.table, **body}, __file__, argv)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

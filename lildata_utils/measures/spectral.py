@@ -1,0 +1,75 @@
+"""Measures of stored spectrograms: distance, brightness, notes, hits and spread over time.
+
+* :func:`log_spectral_distance`: the RMS difference in dB;
+* :func:`spectral_centroid_hz` and :func:`band_levels`: "brightness";
+* :func:`chroma_db` and :func:`chroma_distance_db`: which notes sound, frame by frame, loudness and timbre aside;
+* :func:`onset_envelope` and :func:`onset_distance`: where the hits are (the spectral flux);
+* :func:`variance_ratio`: how much generated frames vary over time against real ones (over-smoothing).
+
+Notebook: notebooks/04_genre_transfer.ipynb
+"""
+
+from __future__ import annotations
+
+import librosa
+import numpy as np
+
+from ..audio import log_spectral_distance, stored_to_db, stored_to_magnitude
+from ..settings import SpectrogramSettings
+
+__all__ = ["band_levels", "chroma_db", "chroma_distance_db", "frame_variance", "log_spectral_distance",
+           "onset_distance", "onset_envelope", "spectral_centroid_hz", "variance_ratio"]
+
+
+def spectral_centroid_hz(stored: np.ndarray, settings: SpectrogramSettings) -> float:
+    """The magnitude-weighted mean frequency of a stored spectrogram, in Hz ("brightness")."""
+    magnitude = stored_to_magnitude(stored, settings)
+    freqs = np.linspace(0, settings.sample_rate / 2, settings.n_bins)
+    return float((freqs[:, None] * magnitude).sum() / max(magnitude.sum(), 1e-12))
+
+
+def band_levels(stored: np.ndarray, settings: SpectrogramSettings) -> dict[str, float]:
+    """Mean level in dB of the low, middle and high thirds of the bins."""
+    thirds = np.array_split(stored_to_db(stored, settings), 3, axis=0)
+    return {name: float(part.mean()) for name, part in zip(("low_db", "mid_db", "high_db"), thirds)}
+
+
+def chroma_db(stored: np.ndarray, settings: SpectrogramSettings) -> np.ndarray:
+    """Which pitch classes sound, frame by frame: the chromagram with each frame's loudest class at 0 dB
+    (floor -40 dB), so loudness and timbre do not count, only the notes. ``(12, frames)``."""
+    power = stored_to_magnitude(stored, settings) ** 2
+    chroma = librosa.feature.chroma_stft(S=power, sr=settings.sample_rate, n_fft=settings.n_fft, norm=None)
+    chroma = chroma / np.maximum(chroma.max(axis=0, keepdims=True), 1e-10)
+    return np.maximum(10.0 * np.log10(np.maximum(chroma, 1e-10)), -40.0)
+
+
+def chroma_distance_db(stored_a: np.ndarray, stored_b: np.ndarray, settings: SpectrogramSettings) -> float:
+    """The RMS difference of two clips' :func:`chroma_db`, in dB: near the content's means its notes stayed."""
+    return float(np.sqrt(np.mean((chroma_db(stored_a, settings) - chroma_db(stored_b, settings)) ** 2)))
+
+
+def onset_envelope(stored: np.ndarray, settings: SpectrogramSettings) -> np.ndarray:
+    """How much the spectrogram rises into each frame (the spectral flux), scaled to a peak of 1."""
+    flux = np.maximum(np.diff(stored_to_db(stored, settings), axis=1), 0.0).mean(axis=0)
+    return flux / max(float(flux.max()), 1e-9)
+
+
+def onset_distance(stored_a: np.ndarray, stored_b: np.ndarray, settings: SpectrogramSettings) -> float:
+    """The RMS difference of two clips' onset envelopes: where in time the hits are (0 for the same clip, about
+    0.2 to 0.6 between clips of different songs)."""
+    return float(np.sqrt(np.mean((onset_envelope(stored_a, settings) - onset_envelope(stored_b, settings)) ** 2)))
+
+
+def frame_variance(stored: np.ndarray) -> np.ndarray:
+    """Per-bin variance over time of stored spectrograms ``(..., bins, frames)``, averaged over clips."""
+    stored = np.asarray(stored, np.float32)
+    return stored.var(axis=-1).reshape(-1, stored.shape[-2]).mean(axis=0)
+
+
+def variance_ratio(generated: np.ndarray, real: np.ndarray) -> float:
+    """The variance over time of generated frames over that of real ones, ``(clips, bins, frames)`` each:
+    about 1 for frames that vary as real ones do, far below 1 for over-smoothed ones.
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    return float(frame_variance(generated).mean() / max(float(frame_variance(real).mean()), 1e-12))

@@ -1,0 +1,142 @@
+"""Run folders and the runs that fill them: classifiers, generators, transfers.
+
+A run folder is claimed before anything is written into it: a new or empty folder gets the mark
+:data:`FOLDER_MARK` (``{"kind": ...}``), a folder with the mark or the ``config.json`` of this kind is this
+command's own from an earlier run, and anything else (someone's files, another kind of run, a dataset) is
+refused untouched. Every run holds :class:`~lildata_utils.files.FolderLock` while it writes.
+
+* :mod:`~lildata_utils.runs.classifier`: train, resume, evaluate and predict with a classifier;
+* :mod:`~lildata_utils.runs.evaluate`: load a run, judge clips, the confusion of a split;
+* :mod:`~lildata_utils.runs.backup`: the per-epoch backup that ``--resume`` continues from;
+* :mod:`~lildata_utils.runs.generator`: train a generator, generate a sound, measure it;
+* :mod:`~lildata_utils.runs.song`: the song generator's chords and drums (notebook 05c);
+* :mod:`~lildata_utils.runs.transfer`: genre transfer between two clips.
+
+Notebook: notebooks/02_classifier.ipynb
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+from ..errors import LildataError, RunError
+from ..files import FolderLock, read_json, write_json
+
+__all__ = ["FOLDER_MARK", "KINDS", "RunFolder", "claim_folder", "folder_kind"]
+
+KINDS = {"classifier": "lildata-classifier-run", "generator": "lildata-generator-run",
+         "transfer": "lildata-transfer", "sound": "lildata-generated-sound"}
+"""The kind written into each run's mark and ``config.json``, by the short name the code uses."""
+
+FOLDER_MARK = ".lildata.json"
+"""The mark a command leaves in an output folder it claimed: ``{"kind": ...}``."""
+
+_WHAT = {"classifier": "a classifier run", "generator": "a generator run", "transfer": "a transfer's output folder",
+         "sound": "a generated sound's folder"}
+
+
+def folder_kind(folder: str | Path) -> str | None:
+    """The kind of a folder lildata made (its mark, or a run's or dataset's ``config.json``), else ``None``."""
+    for name in (FOLDER_MARK, "config.json"):
+        try:
+            data = json.loads((Path(folder) / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and isinstance(data.get("kind"), str):
+            return data["kind"]
+    return None
+
+
+def _foreign(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith(".lildata"))
+
+
+def claim_folder(folder: str | Path, kind: str, what: str, ours: Callable[[Path], bool] | None = None,
+                 create: bool = True) -> Path:
+    """Make ``folder`` an output folder of ``kind`` that a command may write its own names into, or refuse it.
+
+    Args:
+        folder: The output folder.
+        kind: The kind of output, for example ``lildata-transfer``.
+        what: How a message names it, for example ``a transfer's output folder``.
+        ours: Recognises this command's outputs from before folders were marked (they are then marked).
+        create: Make and mark the folder; ``False`` only checks that it could be claimed.
+
+    Raises:
+        LildataError: The folder cannot be used, in one line.
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise LildataError(f"{folder}: is a file; give a folder for {what}")
+    found = folder_kind(folder) if folder.is_dir() else None
+    if found == kind:
+        return folder
+    if found is not None:
+        raise LildataError(f"{folder}: holds lildata's {found}, not {what}; choose another folder")
+    if folder.is_dir():
+        foreign = _foreign(folder)
+        if foreign and not (ours is not None and ours(folder)):
+            shown = ", ".join(foreign[:3]) + (" ..." if len(foreign) > 3 else "")
+            raise LildataError(f"{folder}: holds files that lildata did not make ({shown}); choose an empty or "
+                               f"new folder for {what}")
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_json(folder / FOLDER_MARK, {"kind": kind})
+    return folder
+
+
+class RunFolder:
+    """A run's folder: its kind (a key of :data:`KINDS`), its saved ``config.json``, its lock.
+
+    Notebook: notebooks/02_classifier.ipynb
+    """
+
+    def __init__(self, folder: str | Path, kind: str):
+        if kind not in KINDS:
+            raise ValueError(f"unknown kind of run {kind!r}: one of {', '.join(KINDS)}")
+        self.path, self.kind = Path(folder), kind
+
+    def config(self) -> dict[str, Any] | None:
+        """The run's ``config.json``, or ``None`` for a new or empty folder (marks of lildata aside).
+
+        Raises:
+            RunError: A file, or a folder that holds anything but a run of this kind (never touched).
+        """
+        path, what = self.path, _WHAT[self.kind]
+        if path.exists() and not path.is_dir():
+            raise RunError(f"{path}: is a file, not a run folder")
+        if not path.is_dir() or not _foreign(path):
+            return None
+        try:
+            config = read_json(path / "config.json", "the run's settings") if (path / "config.json").exists() \
+                else None
+        except LildataError as error:
+            raise RunError(str(error)) from None
+        if not isinstance(config, dict) or config.get("kind", KINDS[self.kind]) != KINDS[self.kind]:
+            found = folder_kind(path)
+            reason = f"it holds lildata's {found}" if found and found != KINDS[self.kind] else \
+                f"it holds files that are not {what} ({', '.join(_foreign(path)[:3])})"
+            raise RunError(f"{path}: {reason}; choose an empty or new folder")
+        return config
+
+    def claim(self) -> Path:
+        """Make the folder this kind's (its mark written first), or refuse it; see :func:`claim_folder`."""
+        try:
+            return claim_folder(self.path, KINDS[self.kind], _WHAT[self.kind])
+        except LildataError as error:
+            raise RunError(str(error)) from None
+
+    def lock(self, what: str) -> FolderLock:
+        """The folder's lock, held while a command writes (``with run.lock("`lildata train d`"):``)."""
+        return FolderLock(self.path, what)
+
+    def finished(self, *needed: str) -> bool:
+        """Whether the folder holds a finished run: its config says so and ``metrics.json`` and ``needed`` exist."""
+        try:
+            config = self.config()
+        except RunError:
+            return False
+        return config is not None and bool(config.get("finished", True)) and all(
+            (self.path / name).exists() for name in ("metrics.json", *needed))

@@ -1,0 +1,129 @@
+"""The per-epoch keeping of a classifier run, that ``lildata train --resume`` continues from.
+
+After each epoch, in this order: the history (``history.json``), the best model so far (``model.keras``), then the
+backup, ``backup/epoch-NNNNN.weights.h5`` (the weights and the optimiser's state) and last ``backup/state.json``,
+which names it. Each file is written whole or not at all, so a run killed at any moment resumes from its last
+backup with every epoch of its history, and one whose backup cannot be read starts again.
+
+Notebook: notebooks/02_classifier.ipynb
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from ..errors import LildataError, RunError
+from ..files import atomic_path, read_json, write_json
+from ..models.saving import save_keras
+
+__all__ = ["BACKUP", "RunKeeper", "history", "remove_backup", "restore"]
+
+BACKUP = "backup"
+"""The folder of a run's backup, inside the run (there only while it trains)."""
+
+_WEIGHTS_NAME = re.compile(r"^epoch-\d{5}\.weights\.h5$")
+
+
+def _history_csv(path: Path) -> dict[str, list[float]]:
+    """The ``history.csv`` of an older version, each epoch once (a line cut short by a kill left out)."""
+    rows: dict[int, dict[str, float]] = {}
+    with open(path, newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            try:
+                rows[int(row["epoch"])] = {k: float(v) for k, v in row.items() if k != "epoch"}
+            except (KeyError, TypeError, ValueError):
+                continue
+    ordered = [rows[e] for e in sorted(rows)]
+    keys = list(ordered[0]) if ordered else []
+    return {"epoch": [e + 1 for e in sorted(rows)], **{k: [r[k] for r in ordered] for k in keys}}
+
+
+def history(run_dir: str | Path) -> dict[str, list[float]]:
+    """A run's loss and accuracy per epoch so far (``history.json``, or an older version's ``history.csv``);
+    ``{}`` when there is none or it cannot be read.
+
+    Notebook: notebooks/02_classifier.ipynb
+    """
+    run_dir = Path(run_dir)
+    try:
+        saved = read_json(run_dir / "history.json", "the run's history")
+        if isinstance(saved, dict) and all(isinstance(v, list) for v in saved.values()):
+            return saved
+    except LildataError:
+        pass
+    return _history_csv(run_dir / "history.csv") if (run_dir / "history.csv").is_file() else {}
+
+
+class RunKeeper(keras.callbacks.Callback):
+    """Writes a run's history, its best model and its backup after every epoch (see the module's docstring).
+
+    Args:
+        run_dir: The run folder.
+        history: The epochs already done (a resumed run's), which the new ones extend.
+
+    Notebook: notebooks/02_classifier.ipynb
+    """
+
+    def __init__(self, run_dir: str | Path, history: dict[str, list[float]] | None = None):
+        super().__init__()
+        self.run_dir = Path(run_dir)
+        self.history = {k: list(v) for k, v in (history or {}).items()}
+        self.best = min(self.history.get("val_loss") or [np.inf])
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = {k: float(v) for k, v in (logs or {}).items()}
+        done = [e for e in self.history.get("epoch", []) if e <= epoch]  # an epoch run again replaces itself
+        self.history = {k: v[:len(done)] for k, v in self.history.items()}
+        self.history["epoch"] = done + [epoch + 1]
+        for key, value in logs.items():
+            self.history[key] = self.history.get(key, [])[:len(done)] + [value]
+        write_json(self.run_dir / "history.json", self.history)
+        if logs.get("val_loss", np.inf) < self.best:
+            self.best = logs["val_loss"]
+            save_keras(self.model, self.run_dir / "model.keras")
+        folder, weights = self.run_dir / BACKUP, f"epoch-{epoch + 1:05d}.weights.h5"
+        with atomic_path(folder / weights) as tmp:
+            self.model.save_weights(tmp)  # the model's weights and the optimiser's state
+        write_json(folder / "state.json", {"epoch": epoch + 1, "weights": weights})
+        for old in folder.glob("epoch-*.weights.h5"):
+            if old.name != weights:
+                old.unlink(missing_ok=True)
+
+
+def restore(run_dir: str | Path, model) -> int:
+    """Load a run's last backup into ``model`` (compiled); returns the epochs already done (0 without a backup).
+
+    Raises:
+        RunError: The backup is there but cannot be read (the caller starts the run again).
+
+    Notebook: notebooks/02_classifier.ipynb
+    """
+    folder = Path(run_dir) / BACKUP
+    if not folder.exists():
+        return 0
+    try:
+        state = read_json(folder / "state.json", "the run's backup")
+        weights, epoch = folder / str(state["weights"]), int(state["epoch"])
+        if not _WEIGHTS_NAME.match(str(state["weights"])) or not weights.is_file():
+            raise KeyError("its weights are missing")
+        if model.optimizer is not None and not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
+        model.load_weights(weights)
+    except (LildataError, KeyError, TypeError, ValueError, OSError, AttributeError) as error:
+        reason = str(error).strip().splitlines()[0][:80] if str(error).strip() else "missing"
+        raise RunError(f"{folder}: the backup cannot be read ({reason})") from None
+    return epoch
+
+
+def remove_backup(run_dir: str | Path) -> None:
+    """Remove a run's own ``backup/`` (a finished run, or one that starts again); nothing else.
+
+    Notebook: notebooks/02_classifier.ipynb
+    """
+    shutil.rmtree(Path(run_dir) / BACKUP, ignore_errors=True)

@@ -1,0 +1,498 @@
+"""Training a generator as ``lildata train-generator`` does (``model.keras``; the song generator's drums LSTM
+and its ``chords.npz``; ``config.json``, finished last; ``history.json``; ``metrics.json``), generating a sound,
+measuring it. The networks, teacher forcing and the samplers are the lessons' (notebooks 05, 05b, 05c): this
+module orchestrates them. Generation runs a stateful copy built by the lesson's own function with the trained
+weights, one frame at a time: no layer is ever looked up by name.
+
+Notebook: notebooks/05_lstm_generation.ipynb
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ..audio import log_spectral_distance, stored_to_audio, stored_to_db, write_wav
+from ..course.plots import plot_spectrograms, save_figure
+from ..data import PreparedDataset
+from ..errors import RunError
+from ..files import FolderLock, clean_stale_temporaries, read_json, write_json
+from ..lessons import beat as lesson05b, generators as lesson05, song as lesson05c
+from ..limits import LIMITS, bounded
+from ..measures import judged, music
+from ..measures.spectral import variance_ratio
+from ..models.saving import load_keras, save_keras
+from ..settings import GeneratorSettings, SpectrogramSettings, settings_from_dict
+from . import KINDS, RunFolder, claim_folder
+from . import song as songs
+
+__all__ = ["Generator", "build_generator", "clips_of", "ensure_generator", "epoch_lines", "finished", "generate",
+           "generate_sound", "held_out_clips", "load_generator", "measure", "read_metrics", "save_generator",
+           "song_measures", "stepper", "to_audio", "train_generator"]
+
+_TIMED = ("beat", "song")  # the generators that read the beat's phase beside each frame
+
+
+@dataclass
+class Generator:
+    """A trained generator: its Keras model, settings, spectrogram settings, the song generator's chords.
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+
+    keras_model: Any
+    settings: GeneratorSettings
+    spectrogram: SpectrogramSettings
+    chords: dict[str, Any] | None = None
+    _stateful: Any = field(default=None, init=False, repr=False, compare=False)
+    _one_frame: Any = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def one_frame(self):
+        """A compiled step, ``(1, 1, features) -> (bins, levels)`` probabilities, of the network's stateful copy
+        (built once by the lesson's own function; :func:`stepper` resets it and gives it the trained weights)."""
+        if self._one_frame is None:
+            s, widths = self.settings, [int(x.shape[-1]) for x in self.keras_model.inputs]
+            n_bins = widths[0]
+            if s.model in _TIMED:
+                model = lesson05b.beat_lstm(n_bins, widths[1], s.levels, s.layers, s.units, s.input_noise, True)
+                call = lambda x: model([x[..., :n_bins], x[..., n_bins:]], training=False)  # noqa: E731
+            else:
+                model = lesson05.autoregressive_lstm(n_bins, s.levels, s.layers, s.units, s.input_noise, stateful=True)
+                call = lambda x: model(x, training=False)  # noqa: E731
+            self._stateful, width = model, sum(widths)
+            self._one_frame = tf.function(lambda x: call(x)[0, 0], reduce_retracing=True,
+                                          input_signature=[tf.TensorSpec((1, 1, width), tf.float32)])
+        return self._one_frame
+
+
+def build_generator(settings: GeneratorSettings, n_bins: int, n_frames: int):
+    """The compiled Keras model of a generator, as the notebooks write it: ``paper`` a first frame in, the
+    ``n_frames - 1`` after it out; ``autoregressive`` frames in, the next frames' level probabilities out; ``beat``
+    and ``song`` (its drums) the same with the beat's phase as a second input.
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    s = settings
+    keras.utils.set_random_seed(s.seed)
+    if s.model == "paper":
+        model = lesson05.paper_lstm(n_bins, n_frames, s.layers, s.units)
+    elif s.model == "autoregressive":
+        model = lesson05.autoregressive_lstm(n_bins, s.levels, s.layers, s.units, s.input_noise)
+    elif s.model in _TIMED:
+        model = lesson05b.beat_lstm(n_bins, 2 * len(lesson05b.BEAT_SCALES), s.levels, s.layers, s.units,
+                                    s.input_noise)
+    else:
+        raise ValueError(f"unknown generator {s.model!r}")
+    return lesson05.compile_generator(model, s.model, s.learning_rate)
+
+
+def clips_of(data: PreparedDataset, label: str, splits: tuple[str, ...], limit: int = 0) -> np.ndarray:
+    """The stored clips ``(clips, bins, frames)`` of a genre in some splits, at most ``limit`` (0: all): only those
+    are read (a :class:`ValueError` where there are none).
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    return np.stack([data.spectrogram(c.clip) for c in _clip_list(data, label, splits)[:limit or None]]
+                    ).astype(np.float32)
+
+
+def _clip_list(data: PreparedDataset, label: str, splits: tuple[str, ...]) -> list:
+    clips = [c for c in data.clips if c.label == label and c.split in splits]
+    if not clips:
+        raise ValueError(f"no {label!r} clips in the {'/'.join(splits)} split of {data.path} "
+                         f"(labels: {', '.join(data.labels)})")
+    return clips
+
+
+def held_out_clips(data: PreparedDataset, label: str) -> np.ndarray:
+    """The held-out clips (validation and test songs) of a genre, in the order the measures take them.
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    return clips_of(data, label, ("val", "test"))
+
+
+def to_audio(stored: np.ndarray, settings: SpectrogramSettings, seed: int = 0) -> np.ndarray:
+    """A stored spectrogram of any length back to audio (Griffin-Lim with the dataset's STFT).
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    return stored_to_audio(np.clip(stored, 0, 1), settings, seed=seed)
+
+
+def _phases(clips: np.ndarray, settings: SpectrogramSettings) -> np.ndarray:
+    """The beat phase of every frame of stored clips, each on its own grid: ``(clips, frames, features)``."""
+    return np.stack([lesson05b.beat_phase(c.shape[1], songs.stored_grid(c, settings)) for c in clips])
+
+
+def stepper(generator: Generator):
+    """``step(x) -> probabilities`` for notebook 05's ``generate_frames``, from a fresh state (``x``: a frame; for
+    ``beat`` and ``song`` with the phase of the frame to write).
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    one_frame = generator.one_frame
+    generator._stateful.set_weights(generator.keras_model.get_weights())
+    for layer in generator._stateful.layers:
+        if getattr(layer, "stateful", False):
+            layer.reset_state()
+    return lambda x: one_frame(tf.constant(np.asarray(x, np.float32)[None, None])).numpy()
+
+
+def _free_run(generator: Generator, seed: np.ndarray, n_frames: int, rng, temperature: float,
+              grid: tuple[float, float] | None) -> np.ndarray:
+    s = generator.settings
+    if s.model == "paper":  # one clip a call; a longer sound continues from the last frame
+        frames = [seed[0]]
+        while len(frames) < n_frames:
+            frames.extend(np.asarray(generator.keras_model(frames[-1][None], training=False))[0])
+        return np.stack(frames[:n_frames]).T.copy()
+    if s.model not in _TIMED:
+        return lesson05.generate_frames(stepper(generator), seed, n_frames, rng, temperature)
+    sample = functools.partial(lesson05b.sample_near_median, spread=s.spread)
+    return lesson05.generate_frames(stepper(generator), seed, n_frames, rng, temperature,
+                                    extra=lesson05b.beat_phase(n_frames, grid), sample=sample)
+
+
+def generate(generator: Generator, seed: np.ndarray, n_frames: int, rng: np.random.Generator | None = None,
+             info: dict | None = None, grid_of: np.ndarray | None = None,
+             temperature: float | None = None) -> np.ndarray:
+    """A stored spectrogram ``(bins, n_frames)`` from real seed frames ``(k, bins)`` (the paper's model reads the
+    first): the lessons' free running, the paper's one-to-many call, or the song generator's chords over drums.
+
+    Args:
+        rng: Of the sampling (default: the settings' seed); ``temperature`` default: the settings'.
+        info: Filled with the song generator's ``chords`` (one a bar).
+        grid_of: ``beat`` and ``song`` (else a :class:`ValueError`): the stored clip whose beat grid runs on.
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    s = generator.settings
+    rng = rng or np.random.default_rng(s.seed)
+    seed = np.atleast_2d(np.asarray(seed, np.float32))
+    temperature = s.temperature if temperature is None else temperature
+    if s.model in _TIMED and grid_of is None:
+        raise ValueError(f"the {s.model} model needs the seed clip (grid_of) for its beat grid")
+    grid = songs.stored_grid(np.asarray(grid_of, np.float32), generator.spectrogram) if s.model in _TIMED else None
+    if s.model != "song":
+        return _free_run(generator, seed, n_frames, rng, temperature, grid)
+    clip, settings = np.asarray(grid_of, np.float32), generator.spectrogram
+    drums_seed = songs.drum_clips(clip[None], settings)[0].T[:len(seed)]
+    drums = _free_run(generator, drums_seed, n_frames, rng, temperature, grid)
+    harmony, chords = songs.harmony_for(generator.chords, clip, grid, n_frames, settings, rng)
+    stored = songs.to_stored(lesson05c.mix_db(harmony, stored_to_db(drums, settings)), settings)
+    stored[:, :min(len(seed), n_frames)] = seed[:n_frames].T
+    if info is not None:
+        info["chords"] = chords
+    return stored
+
+
+def _seed_frames(generator: Generator) -> int:
+    return 1 if generator.settings.model == "paper" else generator.settings.seed_frames
+
+
+def _teacher_error(generator: Generator, clip: np.ndarray, settings: SpectrogramSettings) -> float:
+    """RMS dB error of the expected next frames given the true ones (the song generator: of its drums)."""
+    s = generator.settings
+    frames = (songs.drum_clips(clip[None], settings)[0] if s.model == "song" else clip).T[None]
+    inputs = [frames[:, :-1], _phases(clip[None], settings)[:, 1:]] if s.model in _TIMED else frames[:, :-1]
+    sharp = np.asarray(generator.keras_model(inputs, training=False), np.float64)[0] ** (1 / max(s.temperature, 1e-3))
+    expected = (sharp / sharp.sum(axis=-1, keepdims=True)) @ lesson05.level_values(s.levels)
+    return float(np.sqrt(np.mean((expected - frames[0, 1:]) ** 2)) * (settings.ceiling_db - settings.floor_db))
+
+
+def measure(generator: Generator, clips: np.ndarray, settings: SpectrogramSettings, n_clips: int = 16,
+            judge=None, label: str | None = None) -> dict[str, Any]:
+    """A generator against real stored clips ``(clips, bins, frames)``, the first ``n_clips`` each seeding one:
+    ``frame_error_teacher_db`` (given the true frames; the paper's model reads none: its free-running error),
+    ``frame_error_free_db``, ``variance_ratio`` (far below 1: over-smoothed), ``log_spectral_distance_db``,
+    ``n_clips`` and :func:`~lildata_utils.measures.judged.music_measures` (with a ``judge``'s verdict).
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    rng, chosen, k = np.random.default_rng(generator.settings.seed), clips[:n_clips], _seed_frames(generator)
+    span = settings.ceiling_db - settings.floor_db
+    generated = np.stack([generate(generator, c.T[:k], c.shape[1], rng, grid_of=c) for c in chosen])
+    free = [float(np.sqrt(np.mean((g[:, k:] - c[:, k:]) ** 2)) * span) for g, c in zip(generated, chosen)]
+    teacher = free if generator.settings.model == "paper" else [_teacher_error(generator, c, settings) for c in chosen]
+    label = label or generator.settings.label
+    metrics = {"frame_error_teacher_db": float(np.mean(teacher)), "frame_error_free_db": float(np.mean(free)),
+               "variance_ratio": variance_ratio(generated[..., k:], chosen[..., k:]),
+               "log_spectral_distance_db": float(np.mean([log_spectral_distance(g, c, settings)
+                                                          for g, c in zip(generated, chosen)])),
+               "n_clips": int(len(chosen)),
+               **judged.music_measures(generated, chosen, clips, settings, label, judge)}
+    if "judge_probability" in metrics:
+        metrics["judged_label"] = label
+    return metrics
+
+
+def epoch_lines(epochs: int):
+    """A Keras callback printing one line an epoch (a tenth of them past 30 epochs); use it with ``verbose=0``.
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    every = max(1, epochs // 10) if epochs > 30 else 1
+
+    def line(epoch, logs):
+        if (epoch + 1) % every == 0 or epoch + 1 == epochs:
+            print(f"epoch {epoch + 1}/{epochs}: " + ", ".join(f"{k} {v:.4f}" for k, v in (logs or {}).items()),
+                  flush=True)
+
+    return keras.callbacks.LambdaCallback(on_epoch_end=line)
+
+
+def _dataset(data: PreparedDataset | str | Path) -> PreparedDataset:
+    return data if isinstance(data, PreparedDataset) else PreparedDataset(data)
+
+
+def _same(config: dict, settings: GeneratorSettings) -> bool:
+    """Whether a saved config holds these settings (compared as JSON gives them back)."""
+    return config.get("generator") == json.loads(json.dumps(asdict(settings)))
+
+
+def finished(run_dir: str | Path) -> bool:
+    """Whether ``run_dir`` holds a finished generator run (model, the song generator's chords, config, measures).
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    run = RunFolder(run_dir, "generator")
+    try:
+        config = run.config()
+    except RunError:
+        return False
+    model = config.get("generator") if isinstance(config, dict) else None
+    return isinstance(model, dict) and run.finished("model.keras", *(
+        (songs.CHORDS_FILE,) if model.get("model") == "song" else ()))
+
+
+def read_metrics(run_dir: str | Path) -> dict[str, Any]:
+    """The measures of a generator run (its ``metrics.json``).
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    return read_json(Path(run_dir) / "metrics.json", "the generator's measures")
+
+
+def _fit_data(settings: GeneratorSettings, clips: np.ndarray, spectrogram: SpectrogramSettings):
+    """Inputs and targets of a generator's training for stored clips (teacher forcing, 05b's phase beside)."""
+    timed = songs.drum_clips(clips, spectrogram) if settings.model == "song" else clips
+    frames = np.ascontiguousarray(np.swapaxes(timed, 1, 2))
+    if settings.model == "paper":
+        return frames[:, 0], frames[:, 1:]
+    x, y = lesson05.teacher_forcing(frames, settings.levels)
+    return ([x, _phases(clips, spectrogram)[:, 1:]] if settings.model in _TIMED else x), y
+
+
+
+def _reference(data: PreparedDataset, settings: GeneratorSettings) -> np.ndarray:
+    """The clips a generator is measured on: held out, or the training clips of an overfit run."""
+    return clips_of(data, settings.label, ("train",), settings.overfit) if settings.overfit \
+        else held_out_clips(data, settings.label)
+
+
+def _open(run: RunFolder, settings: GeneratorSettings) -> dict | None:
+    """The config of a killed run of these settings, ``None`` for a new folder; a :class:`RunError` for the rest."""
+    old = run.config()
+    if old is not None and finished(run.path):
+        raise RunError(f"{run.path}: already holds a finished generator; choose a new folder")
+    if old is not None and not _same(old, settings):
+        raise RunError(f"{run.path}: holds an unfinished generator with other settings; choose a new folder")
+    return old
+
+
+def train_generator(data_dir: PreparedDataset | str | Path, run_dir: str | Path, settings: GeneratorSettings,
+                    verbose: int = 2) -> dict[str, Any]:
+    """The measures (:func:`measure`, on held-out clips) of a generator trained on a genre's training clips; a
+    killed run of the same settings is trained again, anything else in the folder refused (:class:`RunError`).
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    data, run = _dataset(data_dir), RunFolder(run_dir, "generator")
+    for splits in (("train",), ("val", "test")):  # a genre without clips is refused before the folder is made
+        _clip_list(data, settings.label, splits)
+    old = _open(run, settings)
+    with run.lock(f"`lildata train-generator {data.path}`"):
+        run.claim()
+        clean_stale_temporaries(run.path)
+        if old is not None:
+            print(f"{run_dir}: its earlier training did not finish; training again", flush=True)
+        write_json(run.path / "config.json", {"kind": KINDS["generator"], "generator": asdict(settings),
+                                              "finished": False})
+        train = clips_of(data, settings.label, ("train",), settings.overfit or settings.max_clips)
+        model = build_generator(settings, *train.shape[1:])
+        validation = None if settings.overfit else _fit_data(settings, held_out_clips(data, settings.label),
+                                                             data.settings)
+        start = time.perf_counter()
+        fit = model.fit(*_fit_data(settings, train, data.settings), validation_data=validation, shuffle=True,
+                        epochs=settings.epochs, batch_size=settings.batch_size, verbose=0 if verbose == 2 else verbose,
+                        callbacks=[epoch_lines(settings.epochs)] if verbose == 2 else [])
+        seconds = round(time.perf_counter() - start, 1)
+        chords = songs.fit_chords(songs.song_spectrograms(data, settings.label, ("train",)), data.settings,
+                                  seed=settings.seed) if settings.model == "song" else None
+        return _save(run.path, model, fit.history, data, settings, chords, {"n_train": len(train), "seconds": seconds})
+
+
+def _save(run_dir: Path, model, history: dict, data: PreparedDataset, settings: GeneratorSettings,
+          chords: dict | None, facts: dict) -> dict[str, Any]:
+    """Write a trained generator's files and measures, and last its finished ``config.json``."""
+    save_keras(model, run_dir / "model.keras")
+    if chords is not None:
+        songs.save_chords(run_dir / songs.CHORDS_FILE, chords)
+    write_json(run_dir / "history.json", {"epoch": list(range(1, len(history.get("loss", [])) + 1)),
+                                          **{k: [float(v) for v in values] for k, values in history.items()}})
+    measured = measure(Generator(model, settings, data.settings, chords), _reference(data, settings), data.settings)
+    metrics = {**measured, "model": settings.model, "epochs": settings.epochs, **facts,
+               "measured_on": "training clips (overfit run)" if settings.overfit else "held-out clips"}
+    write_json(run_dir / "metrics.json", metrics)
+    write_json(run_dir / "config.json", {
+        "kind": KINDS["generator"], "data_dir": str(data.path.resolve()), "data_fingerprint": data.fingerprint(),
+        "data_settings": data.settings.to_dict(), "generator": asdict(settings), **facts,
+        "n_held_out": len(_clip_list(data, settings.label, ("val", "test"))),
+        "parameters": int(model.count_params()), "finished": True})
+    return metrics
+
+
+def save_generator(run_dir: str | Path, model, history: dict, data: PreparedDataset | str | Path,
+                   settings: GeneratorSettings, chords: dict | None = None) -> dict[str, Any]:
+    """Save a generator trained in a notebook as ``lildata train-generator`` would, measured (the song generator's
+    ``chords`` are fitted where not given).
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    data, run = _dataset(data), RunFolder(run_dir, "generator")
+    _open(run, settings)
+    if settings.model == "song" and chords is None:
+        chords = songs.fit_chords(songs.song_spectrograms(data, settings.label, ("train",)), data.settings,
+                                  seed=settings.seed)
+    n_train = len(_clip_list(data, settings.label, ("train",))[:settings.overfit or settings.max_clips or None])
+    with run.lock("saving a generator"):
+        run.claim()
+        return _save(run.path, model, dict(history), data, settings, chords, {"n_train": n_train, "seconds": None})
+
+
+def load_generator(run_dir: str | Path) -> tuple[Generator, dict[str, Any]]:
+    """A finished generator (the song generator with its chords) and its ``config.json``; else a :class:`RunError`.
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    run = RunFolder(run_dir, "generator")
+    if not run.path.is_dir():
+        raise RunError(f"{run_dir}: no such generator run folder; train one with `lildata train-generator`")
+    config = run.config()
+    if config is None:
+        raise RunError(f"{run_dir}: holds no generator; train one with `lildata train-generator`")
+    if not finished(run_dir):
+        raise RunError(f"{run_dir}: its training did not finish; run `lildata train-generator` into it again")
+    try:
+        settings = GeneratorSettings(**config["generator"])
+        spectrogram = settings_from_dict(config["data_settings"])
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        raise RunError(f"{run.path / 'config.json'}: not the settings of a generator run") from None
+    chords = songs.load_chords(run.path / songs.CHORDS_FILE) if settings.model == "song" else None
+    return Generator(load_keras(run.path / "model.keras"), settings, spectrogram, chords), config
+
+
+def _this_sound(generator: Generator, stored: np.ndarray, clip: np.ndarray, audio: np.ndarray, judge) -> dict:
+    """One sound's measures: its length, variance ratio, tempo on the whole (in the genre's range?), the judge's."""
+    settings, label, k = generator.spectrogram, generator.settings.label, _seed_frames(generator)
+    frames = settings.n_frames
+    bpm, beat_times = music.beats(audio, settings.sample_rate)
+    sound = {"seconds": (stored.shape[1] - 1) * settings.hop_length / settings.sample_rate, "tempo_bpm": bpm,
+             "variance_ratio": variance_ratio(stored[None, :, k:], clip[None, :, k:]), "beat_times": beat_times}
+    low, high = music.TEMPO_RANGES.get(label, (0, 0))
+    if high:
+        sound["tempo_in_range"] = bool(music.in_tempo_range(bpm, low, high))
+    if judge is not None and label in judge[1]["labels"] and stored.shape[1] >= frames:
+        windows = np.stack([stored[:, i:i + frames] for i in range(0, stored.shape[1] - frames + 1, frames)])
+        sound["judge_probability"] = float(np.mean(judged.judge_clips(judge, windows, label)["probability"]))
+    return sound
+
+
+def generate_sound(run_dir: str | Path, out_dir: str | Path | None = None, seconds: float | None = None,
+                   seed: int = 0, judge=None, data: PreparedDataset | None = None) -> dict[str, Any]:
+    """``{"stored", "audio", "seed_stored", "metrics"}`` of a sound seeded by a held-out clip (``lildata generate``);
+    with ``out_dir`` (claimed, or refused before any work) written there as ``generated.wav``, ``seed.wav``,
+    ``spectrogram.png`` and ``metrics.json`` (the run's measures, this sound's under ``this_sound``).
+
+    Args:
+        seconds: Length (default: a clip); ``seed``: picks the seed clip and the sampling.
+        judge: ``(model, run_config)`` of a genre classifier; ``data``: default the run's own dataset.
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    claim = lambda create: claim_folder(out_dir, KINDS["sound"], "a generated sound's folder", create=create)  # noqa
+    if out_dir is not None:
+        claim(False)
+    generator, config = load_generator(run_dir)
+    settings, k = generator.spectrogram, _seed_frames(generator)
+    if seconds is not None:
+        bounded("generate_seconds", seconds, "--seconds", low=(k + 1) * settings.hop_length / settings.sample_rate,
+                high=LIMITS["generate_seconds"][1])
+    held_out = held_out_clips(data or PreparedDataset(config["data_dir"]), generator.settings.label)
+    clip, info = held_out[seed % len(held_out)], {"seed": seed}
+    n_frames = settings.n_frames if seconds is None else round(seconds * settings.sample_rate / settings.hop_length) + 1
+    stored = generate(generator, clip.T[:k], n_frames, np.random.default_rng(seed), info=info, grid_of=clip)
+    audio = to_audio(stored, settings, seed=seed)
+    metrics = read_metrics(run_dir) if (Path(run_dir) / "metrics.json").exists() else {}
+    metrics["this_sound"] = {**_this_sound(generator, stored, clip, audio, judge), **info}
+    result = {"stored": stored, "audio": audio, "seed_stored": clip, "metrics": metrics}
+    if out_dir is not None:
+        with FolderLock(out_dir, "`lildata generate`"):
+            out = claim(True)
+            write_wav(out / "generated.wav", audio, settings.sample_rate)
+            write_wav(out / "seed.wav", to_audio(clip, settings), settings.sample_rate)
+            save_figure(plot_spectrograms({"real clip (its first frames seed the model)": clip,
+                                           f"generated ({generator.settings.model})": stored}, settings)[0],
+                        out / "spectrogram.png")
+            write_json(out / "metrics.json", metrics)
+    return result
+
+
+def ensure_generator(data: PreparedDataset | str | Path, run_dir: str | Path, settings: GeneratorSettings,
+                     judge=None, verbose: int = 2) -> dict[str, Any]:
+    """The measures of a generator, trained unless ``run_dir`` holds a finished one of these settings, with a
+    judge's verdict added.
+
+    Notebook: notebooks/05_lstm_generation.ipynb
+    """
+    data, run = _dataset(data), RunFolder(run_dir, "generator")
+    if finished(run_dir):
+        if not _same(run.config(), settings):
+            raise RunError(f"{run_dir}: holds a generator with other settings; choose another folder")
+        print(f"reusing the generator in {run_dir}")
+        metrics = read_metrics(run_dir)
+    else:
+        metrics = train_generator(data, run_dir, settings, verbose=verbose)
+    if judge is not None and "judge_probability" not in metrics:
+        verdict = measure(load_generator(run_dir)[0], _reference(data, settings), data.settings, judge=judge)
+        metrics.update({k: v for k, v in verdict.items() if k.startswith(("judge", "frechet"))})
+        with run.lock("adding a judge's verdict"):
+            write_json(run.path / "metrics.json", metrics)
+    return metrics
+
+
+def song_measures(generator: Generator, held_out: list[np.ndarray], training: list[np.ndarray],
+                  settings: SpectrogramSettings, judges: dict | None = None, n: int = 16,
+                  seconds: float = 20.0) -> dict[str, Any]:
+    """Notebook 05c's :func:`~lildata_utils.measures.judged.song_measures` of ``n`` sounds of ``seconds``, each seeded
+    by a held-out song (songs of :func:`~lildata_utils.runs.song.song_spectrograms`), with the ``sounds`` (drop
+    them before writing JSON); ``judges``: ``{name: (model, run_config)}``.
+
+    Notebook: notebooks/05c_song_generator.ipynb
+    """
+    real = songs.first_seconds(held_out, settings, seconds)[:n]
+    rng, k, clip = np.random.default_rng(generator.settings.seed), _seed_frames(generator), settings.n_frames
+    sounds = np.stack([generate(generator, song.T[:k], song.shape[1], rng, grid_of=song[:, :clip]) for song in real])
+    out = judged.song_measures(sounds, real, songs.clips_of_songs(training, settings), settings,
+                               generator.settings.label, judges)
+    return {**out, "sounds": sounds}
