@@ -14,6 +14,7 @@ COLAB_PYTHON ?= $(shell for p in $(wildcard $(PYENV_ROOT)/versions/3.13*/bin/pyt
   "$$p" -c "import sys; assert sys.version_info[:2] == (3, 13)" > /dev/null 2>&1 && { echo "$$p"; break; }; done)
 PRESET ?= classroom
 # GOING_FURTHER=1: `make demo` runs the going-further notebooks (02b, 04b, 05b, 05c) too, each after its lesson.
+# PACKED=FILE: the notebooks unpack a teacher's runs (`lildata pack`) instead of training them.
 GOING_FURTHER ?=
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -33,7 +34,8 @@ $(STAMP): $(BIN)/python requirements.txt pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m lildata_utils.course.demo --preset $(PRESET) $(if $(GOING_FURTHER),--going-further)
+	$(BIN)/python -m lildata_utils.course.demo --preset $(PRESET) $(if $(GOING_FURTHER),--going-further) \
+	  $(if $(PACKED),--packed $(PACKED))
 
 # The browser test opens the demo report in Debian's Chromium; it is skipped where apt-get cannot install it.
 browser:

@@ -60,11 +60,13 @@ def execute_notebook(path: Path, out: Path, parameters: dict, timeout: int = 360
 
 
 def run_notebooks(preset: str, data_root: Path, out_dir: Path, runs_root: Path, going_further: bool = False,
-                  notebooks: Path = ROOT / "notebooks") -> tuple[dict[str, float], list[str]]:
+                  notebooks: Path = ROOT / "notebooks", packed: Path | None = None) -> tuple[dict[str, float], list[str]]:
     """Execute the notebooks in order at a preset, each also written as HTML; one that fails does not stop the
-    others. Returns each one's seconds and the names of those that failed."""
+    others; ``packed``: a teacher's runs (``lildata pack``) that the notebooks unpack instead of training.
+    Returns each one's seconds and the names of those that failed."""
     seconds, failed = {}, []
-    parameters = {"PRESET": preset, "DATA_ROOT": str(data_root), "RUNS_ROOT": str(runs_root)}
+    parameters = {"PRESET": preset, "DATA_ROOT": str(data_root), "RUNS_ROOT": str(runs_root),
+                  **({"PACKED": str(packed)} if packed else {})}
     for path in numbered_notebooks(notebooks, going_further):
         start, target = time.perf_counter(), out_dir / "notebooks" / path.name
         print(f"running {path.name} at preset {preset} ...", flush=True)
@@ -89,11 +91,12 @@ def main(argv: list[str] | None = None) -> int:
     for flag in ("--data-root", "--runs-root", "--reports"):
         parser.add_argument(flag, type=Path, default=ROOT / flag[2:].split("-")[0])
     parser.add_argument("--going-further", action="store_true", help="the going-further notebooks too")
+    parser.add_argument("--packed", type=Path, help="a file of runs from `lildata pack`, unpacked instead of training")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the kernels inherit it: fewer TensorFlow start-up lines
     start, out_dir = time.perf_counter(), args.reports / args.preset
     _, failed = run_notebooks(args.preset, args.data_root.resolve(), out_dir, args.runs_root.resolve(),
-                              args.going_further)
+                              args.going_further, packed=args.packed and args.packed.resolve())
     index = write_report(args.data_root / "prepared" / f"builtin_{args.preset}", out_dir,
                          sorted((out_dir / "notebooks").glob("*.ipynb")), runs=args.runs_root / args.preset)
     print(f"course run at preset {args.preset} in {(time.perf_counter() - start) / 60:.1f} min")
