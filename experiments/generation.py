@@ -39,7 +39,7 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from header import ROOT, describe, header, write_result  # noqa: E402
+from header import ROOT, run_table  # noqa: E402
 
 FAKE_NAMES = {"noise": "noise at the real level", "frozen": "first frame frozen",
               "shuffled": "real frames shuffled in time", "looped": "a real clip's first second looped",
@@ -269,14 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from lildata_utils.course import import_tensorflow
-
-    import_tensorflow()
-    body, text = args.make(args)
-    print(f"\n{describe(header(__file__, argv))}\n\n{text}")
-    if args.out:
-        write_result(args.out, {"table": args.table, **body}, __file__, argv)
-    return 0
+    return run_table(args, argv, __file__)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from header import ROOT, describe, header, write_result  # noqa: E402
+from header import ROOT, run_table  # noqa: E402
 
 from lildata_utils.data import PreparedDataset  # noqa: E402
 from lildata_utils.settings import train_preset  # noqa: E402
@@ -130,14 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--out", type=Path, help="write the figures here as JSON, with the header")
     args = parser.parse_args(argv)
 
-    from lildata_utils.course import import_tensorflow
-
-    import_tensorflow()
-    body, text = args.make(args)
-    print(f"\n{describe(header(__file__, argv))}\n\n{text}")
-    if args.out:
-        write_result(args.out, {"table": args.table, **body}, __file__, argv)
-    return 0
+    return run_table(args, argv, __file__)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from lildata_utils.files import write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 
-__all__ = ["command_line", "describe", "header", "machine", "write_result"]
+__all__ = ["command_line", "describe", "header", "machine", "run_table", "write_result"]
 
 
 def command_line(script: str | Path, argv: list[str] | None = None) -> str:
@@ -110,3 +110,16 @@ def write_result(path: str | Path, body: dict[str, Any], script: str | Path, arg
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     return write_json(path, {"header": header(script, argv), **body})
+
+
+def run_table(args, argv: list[str] | None, script: str | Path) -> int:
+    """Make the table a sub-command chose (``args.make`` gives its figures and text), print it under the header
+    and, with ``--out``, write its figures; TensorFlow started quietly first. Returns the exit code."""
+    from lildata_utils.course import import_tensorflow  # the scripts' help and errors come without TensorFlow
+
+    import_tensorflow()
+    body, text = args.make(args)
+    print(f"\n{describe(header(script, argv))}\n\n{text}")
+    if args.out:
+        write_result(args.out, {"table": args.table, **body}, script, argv)
+    return 0
