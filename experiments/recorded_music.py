@@ -1,7 +1,7 @@
 """Classifiers on a prepared dataset, over several seeds, trained exactly as ``lildata train`` trains them.
 
     python experiments/recorded_music.py DATA_DIR --seeds 0 1 2 [--models softmax,statistics,lildata]
-        [--paper-setup] [--epochs E] [--patience P] [--work DIR] [--out results/X.json]
+        [--paper-setup] [--epochs E] [--patience P] [--bn-momentum M] [--work DIR] [--out results/X.json]
 
 RESULTS.md, "Recorded music" (and the built-in set beside it, and "Recorded music at the paper's size"). For
 each model and seed it trains what ``lildata train DATA_DIR RUN --model M --seed S`` trains
@@ -14,14 +14,18 @@ fitted, not trained, and give the same figures for every seed on one split: they
 
 Runs go to ``WORK/MODEL_seedS`` (default ``results/work/recorded_music/<dataset name>``; with ``--epochs`` or
 ``--patience``, ``MODEL_seedS_epochsE_patienceP``): finished runs are reused and unfinished ones resumed, so the
-script can be stopped and started again, one seed or all. Prints the Markdown table
-(test clips and test songs: the mean over seeds, the lowest and highest seed, each seed's figure) under its
-header, and with ``--out`` writes it all as JSON with the header (command, machine, date).
+script can be stopped and started again, one seed or all. ``--bn-momentum M`` tries the recipe with its batch
+normalisation's moving averages at momentum ``M`` (Keras' default, the lesson's, is 0.99), in folders of their
+own (``..._bnmomentumM``), without touching the lesson: a variant, to be chosen by the validation accuracy that
+the JSON gives for each run. Prints the Markdown table (test clips and test songs: the mean over seeds, the
+lowest and highest seed, each seed's figure) under its header, and with ``--out`` writes it all as JSON with
+the header (command, machine, date).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 from pathlib import Path
 
@@ -41,6 +45,27 @@ NAMES = {"softmax": "softmax on the average spectrum (`--model softmax`)",
          "lildata": "Lil Data, the course's recipe (`lildata train`)",
          "lildata_paper_setup": "Lil Data, the paper's set-up (`--paper-setup`)",
          "resnet50": "ResNet50 (`--model resnet50`)", "resnet50_paper_setup": "ResNet50, the paper's set-up"}
+
+
+@contextlib.contextmanager
+def bn_momentum(momentum: float | None):
+    """The lesson's recipe, while inside, built with its batch normalisations at ``momentum`` (None: as it is)."""
+    from lildata_utils.lessons import classifier as lesson02
+
+    plain = lesson02.recipe
+
+    def recipe(*args, **kwargs):
+        model = plain(*args, **kwargs)
+        for layer in model.layers:
+            if momentum is not None and layer.__class__.__name__ == "BatchNormalization":
+                layer.momentum = momentum
+        return model
+
+    lesson02.recipe = recipe
+    try:
+        yield
+    finally:
+        lesson02.recipe = plain
 
 
 def plan_of(models: list[str], seeds: list[int], paper_setup: bool) -> list[tuple[str, str, bool, int]]:
@@ -82,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--paper-setup", action="store_true", help="also Lil Data as the paper set it up")
     parser.add_argument("--epochs", type=int, help="most epochs of the networks (default: the preset's)")
     parser.add_argument("--patience", type=int, help="the networks' early-stopping patience (default: the preset's)")
+    parser.add_argument("--bn-momentum", type=float, help="the recipe's batch-normalisation momentum (a variant)")
     parser.add_argument("--work", type=Path, help="the runs' folder (default: results/work/recorded_music/NAME)")
     parser.add_argument("--out", type=Path, help="JSON of every figure, with the header")
     args = parser.parse_args(argv)
@@ -97,18 +123,22 @@ def main(argv: list[str] | None = None) -> int:
     rows: dict[str, dict] = {}
     for row, model, paper_setup, seed in plan_of(models, args.seeds, args.paper_setup):
         net = model not in BASELINES
-        changed = "".join(f"_{key}{value}" for key, value in (("epochs", args.epochs), ("patience", args.patience))
+        variant = (("epochs", args.epochs), ("patience", args.patience),
+                   ("bnmomentum", args.bn_momentum if model == "lildata" and not paper_setup else None))
+        changed = "".join(f"_{key}{value}" for key, value in variant
                           if net and value is not None)  # other settings, another folder: no run is replaced
         run = work / f"{row}_seed{seed}{changed}"
         print(f"== {run.name}", flush=True)
         settings = train_preset(data.settings.name, model=model, seed=seed, paper_setup=paper_setup or None,
                                 epochs=args.epochs if net else None, patience=args.patience if net else None)
-        metrics = classifier.ensure_run(data, run, settings)
+        with bn_momentum(args.bn_momentum if model == "lildata" and not paper_setup else None):
+            metrics = classifier.ensure_run(data, run, settings)
         entry = rows.setdefault(row, {"name": NAMES.get(row, row), "model": model, "paper_setup": paper_setup,
                                       "baseline": model in BASELINES, "n_test": metrics["n_test"],
                                       "n_songs": metrics["n_songs"], "runs": []})
         entry["runs"].append({"seed": seed, "run": str(run), "clip": metrics["test_accuracy"],
-                              "song": metrics["test_song_accuracy"], "epochs_run": metrics.get("epochs_run"),
+                              "song": metrics["test_song_accuracy"], "val": metrics.get("val_accuracy"),
+                              "epochs_run": metrics.get("epochs_run"),
                               "best_epoch": metrics.get("best_epoch"), "seconds": metrics.get("seconds")})
     for entry in rows.values():
         entry.update({key: spread([r[key] for r in entry["runs"]]) for key in ("clip", "song")})
@@ -120,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         write_result(args.out, {"data_dir": str(args.data_dir), "data_fingerprint": data.fingerprint(),
                                 "preset": data.settings.name, "songs": info["songs"], "clips": info["clips"],
-                                "seeds": args.seeds, "rows": rows, "table": text}, __file__, argv)
+                                "seeds": args.seeds, "bn_momentum": args.bn_momentum, "rows": rows,
+                                "table": text}, __file__, argv)
     return 0
 
 

@@ -1,7 +1,5 @@
-"""The course's errors, each a sentence a person can act on: :class:`LildataError` and its children are
-problems of the input (a file, a folder, an argument: exit code 2); :class:`MachineError` one of the machine
-(no space, no permission, an input/output error: exit code 1, nothing remembered as the file's fault, and
-running again retries).
+"""The course's errors, each a sentence a person can act on: :class:`LildataError` for a problem of the input
+(exit code 2), :class:`MachineError` for one of the machine (exit code 1: running again retries).
 
 Notebook: notebooks/01_data_prep.ipynb
 """

@@ -1,6 +1,5 @@
-"""Every number that comes from a user or a file has a bound, here: one outside it gets one line naming it, its
-value and the range before anything is written, so that no command runs on and on (a song of 10^9 seconds,
-100,000 LSTM layers) or fills a disk from a small file (an archive member a thousand times its size).
+"""The bounds of every number from a user or a file: one outside them gets one line naming it, its value and
+the range, before anything is written.
 
 Notebook: notebooks/01_data_prep.ipynb
 """
@@ -15,14 +14,11 @@ from .errors import LildataError
 __all__ = ["LIMITS", "OutOfBounds", "bounded", "bounded_int"]
 
 LIMITS: dict[str, tuple[float, float]] = {
-    # audio and spectrograms: Hz of a file or a preset, one built-in song, a clip's start in its song, seconds
-    # into a file; floor, ceiling and silence in decibels
+    # audio and spectrograms; "decibels": floor, ceiling and silence
     "sample_rate": (1000, 384_000), "song_seconds": (0.01, 3600.0), "songs_per_genre": (1, 10_000),
     "clip_seconds": (0.05, 60.0), "n_fft": (16, 16_384), "hop_length": (1, 16_384), "griffin_lim_iters": (1, 2000),
-    "decibels": (-400.0, 400.0), "start_s": (0.0, 24 * 3600.0), "offset_seconds": (0.0, 24 * 3600.0),
-    "jobs": (1, 256),
-    # training: ResNet50's input side (0: the spectrogram's own), the recipe's share of a clip in a training crop
-    # and its mixup alpha (0: none)
+    "decibels": (-400.0, 400.0), "start_s": (0.0, 24 * 3600.0), "offset_seconds": (0.0, 24 * 3600.0), "jobs": (1, 256),
+    # training ("crop": the recipe's share of a clip)
     "epochs": (1, 10_000), "batch_size": (1, 4096), "learning_rate": (1e-8, 10.0), "patience": (0, 10_000),
     "image_size": (0, 1024), "seed": (-2**31, 2**31 - 1), "crop": (0.1, 1.0), "mixup": (0.0, 10.0),
     # generators
@@ -32,8 +28,7 @@ LIMITS: dict[str, tuple[float, float]] = {
     # transfer
     "iterations": (0, 100_000), "alpha": (0.0, 1e12), "beta": (0.0, 1e12), "transfer_learning_rate": (1e-8, 10.0),
     "envelope_hz": (0.0, 2000.0), "filters": (1, 16_384), "width": (1, 1024),
-    # files: the whole download of a class pack, everything a pack unpacks to, uncompressed over compressed size
-    # of a member over 1 MiB, the config inside a .keras file
+    # files ("member_ratio": uncompressed over compressed size of a zip member over 1 MiB)
     "download_seconds": (1.0, 24 * 3600.0), "unpack_bytes": (0, 256 * 2**30), "member_ratio": (0, 200),
     "model_config_bytes": (0, 16 * 2**20),
 }
@@ -46,19 +41,18 @@ class OutOfBounds(LildataError, ValueError):
 
 def bounded(name: str, value: Any, what: str | None = None, low: float | None = None,
             high: float | None = None) -> float:
-    """``value`` (a number, or a string of one) as a float when it is finite and within the bounds of ``name`` in
-    :data:`LIMITS` (or ``low`` and ``high`` where given), else :class:`OutOfBounds`, one line naming it ``what``
-    (default: ``name``), for example ``--seconds``."""
+    """``value`` as a float when it is finite and within the bounds of ``name`` in :data:`LIMITS` (or ``low`` and
+    ``high``), else :class:`OutOfBounds` naming it ``what`` (default: ``name``), for example ``--seconds``."""
     low, high = LIMITS[name][0] if low is None else low, LIMITS[name][1] if high is None else high
-    label = what or name
+    what = what or name
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise OutOfBounds(f"{label} must be a number, not {value!r}") from None
+        raise OutOfBounds(f"{what} must be a number, not {value!r}") from None
     if isinstance(value, bool) or not math.isfinite(number):
-        raise OutOfBounds(f"{label} must be a finite number, not {value!r}")
+        raise OutOfBounds(f"{what} must be a finite number, not {value!r}")
     if not low <= number <= high:
-        raise OutOfBounds(f"{label} must be from {low:g} to {high:g}, not {number:g}")
+        raise OutOfBounds(f"{what} must be from {low:g} to {high:g}, not {number:g}")
     return number
 
 

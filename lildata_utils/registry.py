@@ -1,5 +1,4 @@
-"""The one registry of the course's names (classifiers, generators, transfer methods, training strategies):
-the command line builds its choices and help from here and the code dispatches on them.
+"""The one registry of the course's classifiers, generators, transfer methods and strategies, with their help.
 
 Notebook: notebooks/02_classifier.ipynb
 """
@@ -16,7 +15,6 @@ CLASSIFIERS = {
                   "frame-to-frame change",
     "resnet50": "ResNet50 (notebook 03); --paper-setup: the paper's set-up",
 }
-"""``lildata train --model``: what each classifier is."""
 
 GENERATORS = {
     "paper": "the paper's one-to-many LSTM (notebook 05)",
@@ -24,7 +22,6 @@ GENERATORS = {
     "beat": "the autoregressive LSTM that reads the beat's phase (notebook 05b)",
     "song": "the song generator: chords over bars, then frames (notebook 05c)",
 }
-"""``lildata train-generator --model``: what each generator is."""
 
 NETS = ("vgg19", "lildata", "random1d")
 """Transfer methods that optimise a spectrogram against a network's costs (notebook 04)."""
@@ -36,7 +33,6 @@ TRANSFER_METHODS = {
     "statistics": "per-bin AdaIN: each bin takes the style's mean and spread over time (notebook 04b)",
     "modulation": "the style's modulation spectrum at the content's moments, on the envelope (notebook 04b)",
 }
-"""``lildata transfer --method``: what each method is."""
 
 BEST_TRANSFER = "modulation"
 """``--method best``: the method that came nearest the target on the grid of pairs (RESULTS.md)."""

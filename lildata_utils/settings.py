@@ -1,8 +1,5 @@
 """Frozen settings of spectrograms, datasets, training and generators, each with its named presets.
 
-Every saved dataset records its :class:`SpectrogramSettings` in ``config.json``, so that a stored spectrogram
-is always turned back into audio with the very STFT that made it.
-
 Notebook: notebooks/01_data_prep.ipynb
 """
 
@@ -23,19 +20,13 @@ __all__ = ["DATASET_SIZES", "GENERATOR_PRESETS", "PRESETS", "TRAIN_PRESETS", "Da
 
 
 def _changed(base, changes: dict):
-    """``base`` with the ``changes`` that are not ``None``."""
     return dataclasses.replace(base, **{k: v for k, v in changes.items() if v is not None})
 
 
 @dataclasses.dataclass(frozen=True)
 class SpectrogramSettings:
-    """How audio becomes a stored spectrogram, and back.
-
-    A clip of ``clip_seconds`` at ``sample_rate`` holds ``clip_samples`` samples; a centred STFT with
-    ``hop_length`` gives ``clip_samples / hop_length + 1`` frames and ``n_fft // 2 + 1`` bins (``paper``:
-    631 x 631). Magnitudes become decibels against a fixed reference (a full-scale sine reads 0 dB), so
-    loudness differences between songs survive, clipped to ``[floor_db, ceiling_db]`` and scaled to ``[0, 1]``.
-    """
+    """How audio becomes a stored spectrogram (decibels of a centred STFT, full scale 0 dB, clipped to
+    ``[floor_db, ceiling_db]`` and scaled to ``[0, 1]``), and back; a dataset's config.json records them."""
 
     name: str = "paper"  # the preset's, for messages and file names
     sample_rate: int = 22050  # Hz, that all audio is resampled to
@@ -88,7 +79,7 @@ class SpectrogramSettings:
         return (self.n_bins, self.n_frames)
 
     def to_dict(self) -> dict[str, Any]:
-        """The settings as a JSON-ready dictionary (with the derived shape)."""
+        """The settings as a JSON-ready dictionary, with the derived shape."""
         return {**dataclasses.asdict(self), "shape": list(self.shape)}
 
     def to_json(self, path: str | Path) -> None:
@@ -119,8 +110,7 @@ PRESETS: dict[str, SpectrogramSettings] = {
 
 
 def get_preset(name: str) -> SpectrogramSettings:
-    """The spectrogram settings of a preset (``paper``, ``classroom`` or ``tiny``); a :class:`ValueError` for
-    another name lists them."""
+    """The spectrogram settings of a preset; :class:`ValueError`, listing them, for another name."""
     try:
         return PRESETS[name]
     except KeyError:
@@ -156,9 +146,7 @@ class TrainSettings:
     learning_rate: float = 1e-3  # Adam's at the start (it halves when the validation loss stalls)
     patience: int = 10  # epochs without a better validation loss before stopping
     strategy: str = "auto"  # a name of registry.STRATEGIES
-    # the paper's set-up: its Lil Data; ResNet50 with random weights, Keras' batch-normalisation momentum, no
-    # augmentation, no dropout
-    paper_setup: bool = False
+    paper_setup: bool = False  # the paper's Lil Data; ResNet50 with random weights, no augmentation or dropout
     crop: float = 0.6  # the recipe trains on crops of this share of a clip (notebook 02, section 6)
     mixup: float = 0.4  # the recipe's mixup: the Beta distribution's alpha (0: none)
     resnet_weights: str = "auto"  # auto, imagenet, none or a weights file
@@ -199,12 +187,11 @@ TRAIN_PRESETS: dict[str, dict[str, TrainSettings]] = {
              "paper": TrainSettings(epochs=3, batch_size=16, patience=2),
              "resnet50": TrainSettings(model="resnet50", epochs=2, batch_size=16, patience=2, image_size=32)},
 }
-"""Training at each spectrogram preset: the recipe, the paper's set-up of Lil Data, ResNet50 (both set-ups)."""
+"""Training at each spectrogram preset: the recipe, the paper's set-up of Lil Data, ResNet50."""
 
 
 def train_preset(preset: str, **changes) -> TrainSettings:
-    """The training settings of a preset for ``model`` and ``paper_setup`` (in ``changes``), with the changes
-    that are not ``None``.
+    """The training settings of a preset for ``model`` and ``paper_setup``, with the ``changes`` not ``None``.
 
     Notebook: notebooks/02_classifier.ipynb
     """
@@ -237,10 +224,9 @@ class GeneratorSettings:
     def __post_init__(self) -> None:
         if self.model not in GENERATORS:
             raise ValueError(f"unknown generator {self.model!r}: choose one of {', '.join(GENERATORS)}")
-        for name in ("layers", "units", "epochs", "batch_size", "levels", "overfit", "seed", "seed_frames",
-                     "max_clips"):
-            bounded_int(name, getattr(self, name), f"--{name}" if name in ("layers", "units", "epochs", "overfit",
-                                                                           "seed") else name)
+        options = ("layers", "units", "epochs", "overfit", "seed")  # named by their option in a message
+        for name in (*options, "batch_size", "levels", "seed_frames", "max_clips"):
+            bounded_int(name, getattr(self, name), f"--{name}" if name in options else name)
         for name in ("learning_rate", "temperature", "input_noise", "spread"):
             bounded(name, getattr(self, name))
 

@@ -1,4 +1,4 @@
-"""Audio: files read, checked, written and cut into clips (:mod:`.io`); spectrograms stored, heard (:mod:`.spectrogram`)."""
+"""Audio: files read, checked, written and cut into clips (:mod:`.io`); spectrograms stored and heard."""
 
 from .io import (AUDIO_EXTENSIONS, AudioError, AudioInfo, audio_info, check_regular_file, iter_clips, load_audio,
                  rms_db, write_audio, write_wav)

@@ -1,5 +1,5 @@
-"""Audio of any common format read block by block (memory bounded whatever its length), and cut into clips:
-soundfile (libsndfile) reads what it can, audioread the rest, and soxr resamples the mono mix-down.
+"""Audio of any common format read block by block (memory bounded) and cut into clips: soundfile reads what it
+can, audioread the rest, and soxr resamples the mono mix-down.
 
 Notebook: notebooks/01_data_prep.ipynb
 """
@@ -28,7 +28,7 @@ __all__ = ["AUDIO_EXTENSIONS", "AudioError", "AudioInfo", "audio_info", "check_r
            "load_audio", "rms_db", "write_audio", "write_wav"]
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".m4a")
-"""File endings that are treated as audio; other files in a label folder are reported."""
+
 
 class AudioError(LildataError):
     """A file that cannot be used, with a reason a person can read."""
@@ -57,8 +57,7 @@ def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int) -> Path:
 
 def write_audio(path: str | Path, audio: np.ndarray, sample_rate: int, format: str = "WAV",
                 subtype: str | None = None) -> Path:
-    """Write mono float audio in any format soundfile writes (WAV, FLAC ...), atomically: encoded in memory, then
-    written with Python's own file calls, so a full disk is a :class:`MachineError`, never a decoder's message."""
+    """Write mono float audio in any format soundfile writes, atomically (a full disk is a :class:`MachineError`)."""
     path, buffer = Path(path), io.BytesIO()
     sf.write(buffer, np.clip(np.asarray(audio, dtype=np.float64), -1.0, 1.0), int(sample_rate), subtype=subtype,
              format=format)
@@ -86,7 +85,6 @@ def audio_info(path: str | Path) -> AudioInfo:
 
 
 def _check_rate(rate: int) -> int:
-    """A file's sample rate must be one of real audio (a header claiming 1 Hz would make a tiny file endless)."""
     low, high = LIMITS["sample_rate"]
     if not low <= rate <= high:
         raise AudioError(f"its header claims a sample rate of {rate} Hz, which is not a rate of real audio "
@@ -102,12 +100,11 @@ def _wav_claimed_seconds(path: Path) -> float | None:
                 return None
             block_align = rate = None
             while len(chunk := handle.read(8)) == 8:
-                name, size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+                name, size = struct.unpack("<4sI", chunk)
                 if name == b"data":
                     return size / block_align / rate if block_align and rate else None
                 if name == b"fmt ":
-                    fmt = handle.read(size + (size & 1))
-                    rate, block_align = struct.unpack("<I", fmt[4:8])[0], struct.unpack("<H", fmt[12:14])[0]
+                    rate, block_align = struct.unpack("<4xI4xH", handle.read(size + (size & 1))[:14])
                 else:
                     handle.seek(size + (size & 1), os.SEEK_CUR)
     except (OSError, struct.error):
@@ -116,9 +113,8 @@ def _wav_claimed_seconds(path: Path) -> float | None:
 
 
 def check_regular_file(path: str | Path) -> None:
-    """Raise a one-line reason unless ``path`` is a readable, non-empty regular file (or a link to one):
-    :class:`AudioError` (missing, a dangling or looping link, a folder, a FIFO, a device, a socket, empty), or
-    :class:`MachineError` (the file exists but this user may not read it)."""
+    """Raise a one-line reason unless ``path`` is a readable, non-empty regular file (or a link to one): an
+    :class:`AudioError`, or a :class:`MachineError` where the file exists but this user may not read it."""
     path = Path(path)
     try:
         mode = os.stat(path).st_mode
@@ -141,7 +137,7 @@ def check_regular_file(path: str | Path) -> None:
 
 
 def _decode_fallback(path: Path) -> tuple[np.ndarray, int]:
-    """Decode with audioread (FFmpeg, GStreamer or Core Audio), mono float32."""
+    """Decode with audioread (FFmpeg, GStreamer or Core Audio) to mono float32."""
     try:
         with audioread.audio_open(str(path)) as reader:
             rate, channels = int(reader.samplerate), int(reader.channels)
@@ -181,8 +177,7 @@ def iter_audio_blocks(path: str | Path, sample_rate: int, block_seconds: float =
         rate = _check_rate(int(handle.samplerate))
         if start_frame:
             handle.seek(min(int(start_frame), handle.frames))  # straight to the part that is needed
-        stream = None if rate == sample_rate else soxr.ResampleStream(
-            rate, sample_rate, 1, dtype="float32", quality="HQ")
+        stream = None if rate == sample_rate else soxr.ResampleStream(rate, sample_rate, 1, quality="HQ")
         block_frames, last = max(1, int(block_seconds * rate)), False
         while not last:
             try:

@@ -1,5 +1,5 @@
-"""Spectrograms stored and heard: notebook 01's lesson code (``stft_magnitude``, ``to_unit``, ``griffin_lim`` ...)
-does the work, stored as float16 in [0, 1], so an edit to the notebook changes what every command stores.
+"""Spectrograms stored (float16 in [0, 1]) and heard, by notebook 01's lesson code, so that an edit to the
+notebook changes what every command stores.
 
 Notebook: notebooks/01_data_prep.ipynb
 """
@@ -15,8 +15,7 @@ __all__ = ["audio_to_stored", "log_spectral_distance", "stored_to_audio", "store
 
 
 def audio_to_stored(audio: np.ndarray, settings: SpectrogramSettings) -> np.ndarray:
-    """Audio (one clip or a batch) to stored spectrograms: notebook 01's ``to_unit`` of its
-    ``stft_magnitude``, as float16 ``(..., n_bins, n_frames)`` in [0, 1]."""
+    """Audio (one clip or a batch) to stored spectrograms, float16 ``(..., n_bins, n_frames)`` in [0, 1]."""
     return lesson.to_unit(lesson.stft_magnitude(audio, settings), settings).astype(np.float16)
 
 
@@ -32,9 +31,8 @@ def stored_to_magnitude(stored: np.ndarray, settings: SpectrogramSettings) -> np
 
 def stored_to_audio(stored: np.ndarray, settings: SpectrogramSettings, n_iter: int | None = None,
                     momentum: float = 0.99, seed: int = 0, length: int | None = None) -> np.ndarray:
-    """A stored ``(n_bins, frames)`` spectrogram back to audio with the lesson's fast Griffin-Lim (``ValueError``
-    for another number of bins); ``n_iter`` defaults to ``settings.griffin_lim_iters``, ``momentum`` 0 is plain
-    Griffin-Lim, ``seed`` fixes the initial phase, ``length`` defaults to ``(frames - 1) * hop_length``."""
+    """A stored ``(n_bins, frames)`` spectrogram back to audio by the lesson's fast Griffin-Lim (``ValueError`` for
+    another number of bins); ``length`` defaults to ``(frames - 1) * hop_length``."""
     stored = np.asarray(stored, np.float32)
     if stored.ndim != 2 or stored.shape[0] != settings.n_bins:
         raise ValueError(f"spectrogram shape {stored.shape} does not match the settings' {settings.n_bins} bins "

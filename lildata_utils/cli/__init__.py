@@ -16,6 +16,7 @@ from pathlib import Path
 from .. import data as music
 from ..audio import stored_to_audio, write_wav
 from ..course.report import collect_results
+from ..course.setup import import_tensorflow
 from ..errors import LildataError, MachineError, is_machine_error
 from ..files.pack import pack, unpack
 from ..registry import BEST_TRANSFER, CLASSIFIERS, GENERATORS, STRATEGIES, TRANSFER_METHODS, choices
@@ -23,12 +24,11 @@ from ..settings import PRESETS, get_preset
 
 __all__ = ["MAX_GENERATE_SECONDS", "build_parser", "main", "run"]
 
-MAX_GENERATE_SECONDS = 600.0
-"""The longest sound ``lildata generate`` makes (10 minutes)."""
+MAX_GENERATE_SECONDS = 600.0  # the longest sound `lildata generate` makes
 
 
 def _number(text: str, whole: bool = False, above_zero: bool = False, most: float = math.inf) -> float:
-    """``text`` as a number of 0 or more (``whole``: 1 or more), or one line saying why not (argparse prints it)."""
+    """``text`` as a number of 0 or more (``whole``: 1 or more), else a one-line error for argparse to print."""
     try:
         value = int(text) if whole else float(text)
     except ValueError:
@@ -49,7 +49,6 @@ _seconds = functools.partial(_number, above_zero=True, most=MAX_GENERATE_SECONDS
 
 
 def _a_file(path: Path) -> Path:
-    """``path``, or :class:`LildataError` when it is a folder where a file is to be written."""
     if path.is_dir():
         raise LildataError(f"{path}: is a folder; give a file name (for example {path / 'clip.wav'})")
     return path
@@ -227,25 +226,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _dispatch(args: argparse.Namespace) -> None:
-    """Run a command: the data commands here, the deep-learning ones from :mod:`lildata_utils.cli.deep`, which
-    is imported (with TensorFlow, started quietly) only when one of them runs. A failure raises."""
+    """Run a command: the data ones here, those of :mod:`.deep` with TensorFlow, imported only then."""
     if args.func is not None:
         return args.func(args)
-    from ..course.setup import import_tensorflow
-
     import_tensorflow()  # without its start-up lines
     from . import deep  # the one place the command line reaches TensorFlow
-
     deep.COMMANDS[args.command](args)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the ``lildata`` command; returns the exit code.
-
-    Every failure is one line on standard error: exit code 2 for a problem of the input (a file, a folder, an
-    argument), 1 for a problem of the machine (no space, no permission), which a later run retries.
-    ``LILDATA_DEBUG=1`` shows the traceback instead.
-    """
+    """Run the ``lildata`` command; returns the exit code: every failure is one line on standard error, code 2 for
+    the input, 1 for the machine (a later run retries); ``LILDATA_DEBUG=1`` shows the traceback instead."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     args = build_parser().parse_args(argv)
     try:
@@ -272,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> None:
     """The ``lildata`` console command: :func:`main`, then exit with its code; after a failure with TensorFlow
-    loaded, at once (its threads, a ``tf.data`` pipeline cut off by an error, can keep Python from exiting)."""
+    loaded, at once (its threads can keep Python from exiting)."""
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -1,6 +1,4 @@
-"""The ``lildata`` commands that need TensorFlow: train, evaluate, predict, transfer, train-generator, generate.
-
-:mod:`lildata_utils.cli` imports this module only when one of them runs, so the others never wait for it.
+"""The ``lildata`` commands that need TensorFlow, imported by :mod:`lildata_utils.cli` only when one runs.
 
 Notebook: notebooks/02_classifier.ipynb
 """
@@ -143,4 +141,3 @@ def _generate(args: argparse.Namespace) -> None:
 
 COMMANDS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "transfer": _transfer,
             "train-generator": _train_generator, "generate": _generate}
-"""The commands of this module, by name."""

@@ -11,10 +11,8 @@ __all__ = ["Lab", "Storage", "check_accelerator", "choose_song", "dataset_dirs",
 
 
 def __getattr__(name: str):
-    """``course.start``, ``course.Lab`` and ``course.set_precision`` load TensorFlow, so they are imported when first
-    used: notebook 01 (which needs none) imports this package on any machine."""
+    """``start``, ``Lab`` and ``set_precision`` load TensorFlow: imported when first used (notebook 01 needs none)."""
     if name in ("start", "Lab", "set_precision"):
         from . import lab
-
         return getattr(lab, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,9 +1,5 @@
-"""``make demo``: run every notebook in order and write a listening report.
-
-    python -m lildata_utils.course.demo --preset classroom
-
-Writes ``reports/<preset>/``: the executed notebooks and their HTML, ``timings.json`` (each notebook's seconds) and
-``index.html``, a listening report with a spectrogram and a player for each stage.
+"""``make demo`` (``python -m lildata_utils.course.demo --preset classroom``): run every notebook in order and
+write ``reports/<preset>/``: the executed notebooks and their HTML, ``timings.json`` and a listening report.
 
 Notebook: notebooks/06_listening.ipynb
 """
@@ -29,20 +25,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def numbered_notebooks(folder: Path = ROOT / "notebooks", going_further: bool = False) -> list[Path]:
-    """The six lessons (``NN_*.ipynb``) in order; with ``going_further`` the ``NNb_*.ipynb`` too, each after its
-    lesson."""
+    """The six lessons (``NN_*.ipynb``) in order; with ``going_further`` each ``NNb_*.ipynb`` after its lesson."""
     found = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
     found += sorted(folder.glob("[0-9][0-9][a-z]_*.ipynb")) if going_further else []
     return sorted(found, key=lambda p: p.name.split("_")[0])
 
 
 def execute_notebook(path: Path, out: Path, parameters: dict, timeout: int = 3600) -> dict:
-    """Run a notebook in its folder with ``parameters`` in a cell after the one tagged ``parameters`` (as
-    papermill does); write the executed copy to ``out``.
-
-    Raises:
-        nbclient.exceptions.CellExecutionError: A cell failed (the executed copy is written first).
-    """
+    """Run a notebook with ``parameters`` after its cell tagged ``parameters`` (as papermill does) and write the
+    executed copy to ``out``, also when a cell fails (``CellExecutionError``)."""
     notebook = nbformat.read(path, as_version=4)
     at = next(i for i, c in enumerate(notebook.cells) if "parameters" in c.get("metadata", {}).get("tags", []))
     values = "\n".join(f"{name} = {value!r}" for name, value in parameters.items())
@@ -60,10 +51,10 @@ def execute_notebook(path: Path, out: Path, parameters: dict, timeout: int = 360
 
 
 def run_notebooks(preset: str, data_root: Path, out_dir: Path, runs_root: Path, going_further: bool = False,
-                  notebooks: Path = ROOT / "notebooks", packed: Path | None = None) -> tuple[dict[str, float], list[str]]:
-    """Execute the notebooks in order at a preset, each also written as HTML; one that fails does not stop the
-    others; ``packed``: a teacher's runs (``lildata pack``) that the notebooks unpack instead of training.
-    Returns each one's seconds and the names of those that failed."""
+                  notebooks: Path = ROOT / "notebooks",
+                  packed: Path | None = None) -> tuple[dict[str, float], list[str]]:
+    """Execute the notebooks in order, each also written as HTML (one that fails does not stop the others);
+    ``packed``: a teacher's runs the notebooks unpack instead of training. Returns seconds and failed names."""
     seconds, failed = {}, []
     parameters = {"PRESET": preset, "DATA_ROOT": str(data_root), "RUNS_ROOT": str(runs_root),
                   **({"PACKED": str(packed)} if packed else {})}

@@ -1,9 +1,5 @@
 """The exercises' checks: each says "not done yet", "right", or what is wrong, never the answer itself.
 
-A function exercise is checked on random inputs against :mod:`~lildata_utils.course.solutions`; a prediction
-against what the notebook measured. Every exercise left as it is (``None``, or a function that returns
-``None``) says "not done yet", so a notebook runs top to bottom with every exercise unanswered.
-
 Notebook: notebooks/01_data_prep.ipynb
 """
 
@@ -53,16 +49,7 @@ def _shift(got, expected, case) -> None:
 
 
 def _like(what: str, hint: str) -> Callable:
-    """A comparison of numbers or arrays that says ``hint`` where they differ."""
     return lambda got, expected, case: _close(got, expected, what, hint)
-
-
-def _song_cases(rng) -> list[tuple]:
-    cases = []
-    for _ in range(4):
-        probs, songs = rng.dirichlet(np.ones(3), 24), rng.integers(0, 6, 24)
-        cases.append((probs, songs % 3, songs.astype(str)))
-    return cases
 
 
 def _crop_cases(rng) -> list[tuple]:
@@ -84,8 +71,10 @@ _FUNCTIONS: dict[str, tuple] = {  # exercise: (seed, the cases, how the answer i
     "02.1": (2, lambda rng: [(rng.random((3, 7, 11)),), (rng.random((7, 13)),)], _like(
         "the statistics", "means over time first, then spreads (np.std), then the mean of np.abs(np.diff(..., "
         "axis=-1)); check each third against the cell above")),
-    "02.2": (3, _song_cases, _like("the accuracy", "average each song's clips' probabilities first, then take the "
-                                   "highest; the share of songs named correctly, not of clips")),
+    "02.2": (3, lambda rng: [(probs, songs % 3, songs.astype(str)) for probs, songs in
+                             [(rng.dirichlet(np.ones(3), 24), rng.integers(0, 6, 24)) for _ in range(4)]],
+             _like("the accuracy", "average each song's clips' probabilities first, then take the highest; the share "
+                   "of songs named correctly, not of clips")),
     "02b.2": (10, _crop_cases, _like("the averaged probabilities (batch x labels)", "n crops of `frames` frames, "
                                      "starting at np.linspace(0, time - frames, n).astype(int); the mean of "
                                      "predict(crop) over them")),
@@ -115,7 +104,6 @@ _FUNCTIONS: dict[str, tuple] = {  # exercise: (seed, the cases, how the answer i
 
 
 def _function(exercise: str, seed: int, cases: Callable, compare: Callable) -> Callable:
-    """The check of a function exercise: the student's function beside the solution on each case."""
     def check_(answer, **_):
         if not callable(answer):
             raise _Wrong("give your function itself (its name, no brackets)")
@@ -145,12 +133,12 @@ _PREDICTIONS: dict[str, tuple[tuple[str, ...], Callable[[dict], str]]] = {  # ex
     "05.4": (("up", "down"), lambda c: f"variance ratio {c['ratios'][0.7]:.2f} at 0.7, {c['ratios'][1.0]:.2f} at 1.0"),
     "05b.2": (("noise", "frozen", "shuffled"), lambda c: ", ".join(f"{k} {v:.0%}" for k, v in c["tempo"].items())),
     "05c.3": (("noise", "frozen", "shuffled", "looped", "held chord"),
-              lambda c: "nearest-clip distance to real's: " + ", ".join(f"{k} {v:.2f}" for k, v in c["nearest"].items())),
+              lambda c: "nearest-clip distance to real's: "
+              + ", ".join(f"{k} {v:.2f}" for k, v in c["nearest"].items())),
 }
 
 
 def _predict(exercise: str, options: tuple[str, ...], said: Callable[[dict], str]) -> Callable:
-    """The check of a prediction: one of ``options``, right when it is what the notebook measured."""
     def check_(answer, **context):
         if answer not in options:
             raise _Wrong(f"answer one of {', '.join(repr(o) for o in options)}")
@@ -161,7 +149,6 @@ def _predict(exercise: str, options: tuple[str, ...], said: Callable[[dict], str
 
 
 def _fixed(exercise: str, why: str) -> Callable:
-    """The check of a question with one answer; ``why`` is the hint."""
     def check_(answer, **_):
         if answer != answers.solution(exercise):
             raise _Wrong(why)
@@ -182,14 +169,8 @@ FUNCTION_EXERCISES = tuple(name for name, answer in answers.SOLUTIONS.items() if
 
 
 def check(exercise: str, answer: Any, **context) -> bool | None:
-    """Check an answer and print what is right or wrong; an answer left as it is prints "not done yet".
-
-    Args:
-        exercise: ``"01.1"`` and so on (see :data:`CHECKS`).
-        **context: What a prediction is checked against (what the notebook measured).
-
-    Returns:
-        ``True`` right, ``False`` wrong, ``None`` not done yet.
+    """Check an answer (a prediction against ``context``, what the notebook measured) and print what is right or
+    wrong; returns ``True`` right, ``False`` wrong, ``None`` not done yet (an answer left as it is).
 
     Notebook: notebooks/01_data_prep.ipynb
     """

@@ -1,5 +1,4 @@
-"""``course.start(...)``, the set-up of notebooks 02 to 06: the machine (mixed precision on a GPU), a teacher's
-pack of runs, the dataset, and the runs of earlier notebooks, trained only where missing.
+"""``course.start(...)``, the set-up of notebooks 02 to 06, and the runs of earlier notebooks (:class:`Lab`).
 
 Notebook: notebooks/02_classifier.ipynb
 """
@@ -23,8 +22,7 @@ __all__ = ["Lab", "set_precision", "start"]
 
 
 def set_precision(mixed: bool) -> str:
-    """Set Keras' global dtype policy: ``mixed_float16`` when ``mixed`` and a GPU is there (the course's models keep
-    float32 outputs), else ``float32``; returns its name.
+    """Set and return Keras' global dtype policy: ``mixed_float16`` when ``mixed`` on a GPU, else ``float32``.
 
     Notebook: notebooks/02_classifier.ipynb
     """
@@ -35,13 +33,7 @@ def set_precision(mixed: bool) -> str:
 
 @dataclass
 class Lab:
-    """A notebook's dataset and runs at one preset.
-
-    Attributes:
-        runs: ``RUNS_ROOT/<preset>``, or ``RUNS_ROOT/<folder>_<preset>`` for your music.
-        where: Where data and runs are kept (Drive on Colab when asked).
-        accelerator: ``gpu``, ``cpu``, ``tpu`` (or ``none``).
-    """
+    """A notebook's dataset and runs (``RUNS_ROOT/<preset>``, or ``RUNS_ROOT/<folder>_<preset>``) at one preset."""
 
     preset: str
     data: PreparedDataset
@@ -57,11 +49,11 @@ class Lab:
         return self.data.settings
 
     def training(self, **changes) -> TrainSettings:
-        """The preset's training settings (``model``, ``paper_setup`` ... in ``changes``)."""
+        """The preset's training settings, with ``changes``."""
         return train_preset(self.preset, **{"seed": self.seed, **changes})
 
     def classifier(self, name: str, **changes) -> dict:
-        """The metrics of the run ``RUNS/name``, trained first when it is not there (``lildata train``)."""
+        """The metrics of the run ``RUNS/name``, trained first where missing."""
         return ensure_run(self.data, self.runs / name, self.training(**changes))
 
     def generator_settings(self, model: str, **changes) -> GeneratorSettings:
@@ -69,21 +61,15 @@ class Lab:
         return generator_preset(self.preset, model, seed=self.seed, **changes)
 
     def generator(self, name: str, model: str, **changes) -> dict:
-        """The metrics of the generator run ``RUNS/name``, trained first when it is not there."""
+        """The metrics of the generator run ``RUNS/name``, trained first where missing."""
         return ensure_generator(self.data, self.runs / name, self.generator_settings(model, **changes))
 
 
 def start(preset: str, data_root: str | Path = "../data", runs_root: str | Path = "../runs",
           raw_dir: str | Path | None = None, use_drive: bool = False, packed: str | Path | None = None,
           seed: int = 0, mixed_precision: bool = True) -> Lab:
-    """The set-up of a notebook after its parameters cell.
-
-    Args:
-        raw_dir: Your own music, ``"real-music"`` for the recorded set, or ``None`` for the built-in songs.
-        use_drive: On Colab, keep data and runs on Google Drive.
-        packed: A file (or ``https://`` address) of trained runs from ``lildata pack``, unpacked first.
-        seed: The seed of the built-in songs and of every run.
-        mixed_precision: On a GPU, train in ``mixed_float16``.
+    """The set-up after the parameters cell; ``raw_dir``: your music, ``"real-music"`` (the recorded set) or
+    ``None`` (built-in songs); ``packed``: a file or ``https://`` address from ``lildata pack``, unpacked first.
 
     Notebook: notebooks/02_classifier.ipynb
     """
@@ -92,7 +78,7 @@ def start(preset: str, data_root: str | Path = "../data", runs_root: str | Path 
     if precision != "float32":
         print(f"training in {precision} (float16 arithmetic, float32 weights and outputs); "
               "MIXED_PRECISION = False for float32")
-    if raw_dir == "real-music":  # made once from Debian's packages, then cached
+    if raw_dir == "real-music":
         try:
             raw_dir = make_real_music(recipe="tiny" if preset == "tiny" else "full", quiet=True)
         except LildataError as error:

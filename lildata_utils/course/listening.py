@@ -1,8 +1,4 @@
-"""Listening: audio players beside spectrograms, and the answer sheet of a blind test.
-
-Players (:func:`audio_html` makes HTML players that survive an export to HTML) and :class:`AnswerSheet`, blind A/B
-answers in a CSV file that concurrent writers never lose. The listening lab itself is
-:mod:`~lildata_utils.course.stages`.
+"""Listening: audio players beside spectrograms, and the answer sheet of a blind A/B test.
 
 Notebook: notebooks/06_listening.ipynb
 """
@@ -32,7 +28,7 @@ ANSWER_COLUMNS = ("time", "clip", "genre", "question", "a", "b", "choice", "chos
 
 
 def show_clip(stored: np.ndarray, audio: np.ndarray, settings, title: str = "") -> None:
-    """Show a spectrogram and, under it, a player for its audio (nothing returned: no figure repr in the notebook).
+    """Show a spectrogram and a player for its audio under it.
 
     Notebook: notebooks/01_data_prep.ipynb
     """
@@ -42,7 +38,7 @@ def show_clip(stored: np.ndarray, audio: np.ndarray, settings, title: str = "") 
 
 
 def show_sound(audio: np.ndarray, settings, title: str = "") -> None:
-    """Show any sound's spectrogram (notebook 01's STFT and ``to_unit``) and a player under it.
+    """Show any sound's spectrogram and a player under it.
 
     Notebook: notebooks/01_data_prep.ipynb
     """
@@ -50,7 +46,7 @@ def show_sound(audio: np.ndarray, settings, title: str = "") -> None:
 
 
 def save_sounds(folder: str | Path, sounds: dict[str, np.ndarray], sample_rate: int) -> Path:
-    """Write sounds as WAV files named from their labels (safe names), to listen to later or take home.
+    """Write sounds as WAV files named from their labels (safe names).
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """
@@ -60,8 +56,7 @@ def save_sounds(folder: str | Path, sounds: dict[str, np.ndarray], sample_rate: 
 
 
 def audio_html(audio: np.ndarray, sample_rate: int, label: str = "") -> str:
-    """An HTML ``<audio>`` player with the sound inside (a WAV in base64) under a label: it plays in Jupyter,
-    JupyterLab, Colab and a notebook exported to HTML.
+    """An HTML ``<audio>`` player with the sound inside (a base64 WAV) under a label; it survives export to HTML.
 
     Notebook: notebooks/04_genre_transfer.ipynb
     """
@@ -83,9 +78,7 @@ def show_players(sounds: dict[str, np.ndarray], sample_rate: int) -> None:
 
 
 class AnswerSheet:
-    """Blind A/B answers in a CSV file (``path``, made with the first answer): appended under a lock, so answers
-    given at the same time (two notebooks, two students on one shared file) are all kept; read tolerantly, so a
-    file from an older version, or with an extra column, is kept as it is and extended.
+    """Blind A/B answers in a CSV file, appended under a lock and read tolerantly (older files are extended).
 
     Notebook: notebooks/06_listening.ipynb
     """
@@ -104,11 +97,11 @@ class AnswerSheet:
         return row
 
     def rows(self) -> list[dict[str, str]]:
-        """The answers kept so far (extra or missing columns never lose a row)."""
+        """The answers kept so far."""
         return read_csv_rows(self.path)
 
     def usable(self) -> list[dict[str, str]]:
-        """The answers that name both sounds and which was chosen (an older file's ``choice`` column is read too)."""
+        """The answers that name both sounds and the one chosen (or an older file's ``choice``)."""
         out = []
         for row in self.rows():
             a, b, chosen = row.get("a", ""), row.get("b", ""), row.get("chosen", "")
@@ -119,5 +112,5 @@ class AnswerSheet:
         return out
 
     def score(self) -> dict[str, dict[str, Any]]:
-        """Notebook 06's ``score_answers`` of the usable answers: counts and a binomial test's p-value per pair."""
+        """Notebook 06's ``score_answers`` of the usable answers: counts and a p-value per pair."""
         return score_answers(self.usable())

@@ -44,8 +44,7 @@ def plot_waveform(audio: np.ndarray, sample_rate: int, ax=None, title: str | Non
 
 def plot_spectrogram(stored: np.ndarray, settings: SpectrogramSettings, ax=None, title: str | None = None,
                      colorbar: bool = True, cmap: str = "magma"):
-    """Show a stored spectrogram (``(n_bins, n_frames)`` in [0, 1], as in a dataset) with time (s), frequency (kHz)
-    and level (dB, in a colour bar) axes.
+    """Show a stored spectrogram (``(n_bins, n_frames)`` in [0, 1]) against time and frequency, in dB.
 
     Notebook: notebooks/01_data_prep.ipynb
     """
@@ -60,8 +59,7 @@ def plot_spectrogram(stored: np.ndarray, settings: SpectrogramSettings, ax=None,
 
 
 def plot_split_counts(counts: dict[str, dict[str, int]], ax=None, title: str = "clips per genre and split"):
-    """Stacked bars of clips per label (``{label: {split: clips}}``, ``PreparedDataset.counts()``), a colour per
-    split.
+    """Stacked bars of clips per label and split (``PreparedDataset.counts()``).
 
     Notebook: notebooks/01_data_prep.ipynb
     """
@@ -115,7 +113,7 @@ def plot_history(history: dict[str, list[float]], ax=None, title: str = "learnin
 
 def plot_spectrograms(stored: dict[str, np.ndarray], settings: SpectrogramSettings, axes=None,
                       title: str | None = None):
-    """Stored spectrograms side by side, one per name; returns ``(fig, axes)``.
+    """Stored spectrograms side by side, one per name.
 
     Notebook: notebooks/04_genre_transfer.ipynb
     """
@@ -130,8 +128,7 @@ def plot_spectrograms(stored: dict[str, np.ndarray], settings: SpectrogramSettin
 
 
 def plot_genre_timeline(prediction: dict, clip_seconds: float, ax=None, title: str | None = None):
-    """Each genre's probability over a whole song, clip by clip (``predict_file``'s
-    ``{"labels", "clips": [{"start_s", "probabilities"}], "song_genre"}``), each clip drawn over its span.
+    """Each genre's probability over a whole song, clip by clip (``predict_file``'s result).
 
     Notebook: notebooks/02_classifier.ipynb
     """
@@ -147,8 +144,7 @@ def plot_genre_timeline(prediction: dict, clip_seconds: float, ax=None, title: s
 
 
 def plot_stft_windows(settings: SpectrogramSettings, windows: int = 5, ax=None):
-    """Diagram: Hann windows of ``n_fft`` samples sliding ``hop_length`` apart over the start of a clip; each
-    window's spectrum is one frame (a column of the spectrogram).
+    """Diagram: Hann windows of ``n_fft`` samples sliding ``hop_length`` apart, one per frame.
 
     Notebook: notebooks/01_data_prep.ipynb
     """
@@ -166,8 +162,7 @@ def plot_stft_windows(settings: SpectrogramSettings, windows: int = 5, ax=None):
 
 
 def plot_style_transfer_loop(ax=None):
-    """Diagram: the loop of style transfer: the picture through the fixed network, its costs, their gradient
-    with respect to the picture, one step of Adam on the pixels, again.
+    """Diagram: the loop of style transfer (network, costs, gradient, one Adam step on the pixels).
 
     Notebook: notebooks/04_genre_transfer.ipynb
     """
@@ -190,8 +185,7 @@ def plot_style_transfer_loop(ax=None):
 
 
 def plot_teacher_forcing(ax=None):
-    """Diagram: teacher forcing (the true previous frame in at every step) against free running (the model's own
-    last frame in).
+    """Diagram: teacher forcing (the true previous frame in) against free running (the model's own frame in).
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """

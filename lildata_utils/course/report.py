@@ -1,8 +1,4 @@
-"""Every table and page the course writes: Markdown tables of runs, and the demo's listening report.
-
-Everything written into HTML is escaped (``html.escape(..., quote=True)``), and every file the report writes is
-named from a safe slug (:func:`~lildata_utils.files.slug`), never from a label or folder name as it was given: a
-genre folder called ``x' onerror='...`` is shown as text.
+"""Markdown tables of runs, and the listening report; all they write is escaped, every file named from a slug.
 
 Notebook: notebooks/06_listening.ipynb
 """
@@ -31,7 +27,6 @@ MODEL_NAMES = {("lildata", False): "Lil Data, the recipe", ("lildata", True): "L
                ("softmax", False): "softmax on the average spectrum (logistic regression)",
                ("statistics", False): "logistic regression on each bin's mean, spread and change",
                ("resnet50", False): "ResNet50, ours", ("resnet50", True): "ResNet50, the paper's set-up"}
-"""What each run's model is, as the tables say it."""
 
 
 def _e(value: Any) -> str:
@@ -39,7 +34,7 @@ def _e(value: Any) -> str:
 
 
 def _md(value: Any) -> str:
-    """A table cell for Markdown: ``<``, ``>`` and ``&`` escaped (Markdown passes HTML through) and no ``|``."""
+    """A Markdown cell: ``<``, ``>``, ``&`` escaped (Markdown passes HTML through), and no ``|``."""
     return html.escape(str(value), quote=False).replace("|", "&#124;").replace("\n", " ")
 
 
@@ -48,20 +43,16 @@ def _finite(value: Any) -> bool:
 
 
 def _num(value: Any, form: str) -> str:
-    """A number in ``form``, or ``-`` for anything that is not a finite number."""
     return format(value, form) if _finite(value) else "-"
 
 
 def _table(head: list[str], align: str, rows: list[list[str]]) -> str:
-    """A Markdown table; ``align`` has an ``l`` (left) or ``r`` (right) per column."""
     rule = ["---:" if a == "r" else "---" for a in align]
     return "\n".join("| " + " | ".join(row) + " |" for row in [head, rule, *rows])
 
 
 def results_table(rows: dict[str, dict[str, Any]], paper: dict[str, str] | None = None) -> str:
-    """A Markdown table of runs (``{row name: metrics}``): clip and song test accuracy, train accuracy, split; with
-    ``paper`` (``{row name: the paper's figure}``) a last column. Every cell is escaped: the values come from the
-    runs' files, which anyone can edit.
+    """A Markdown table of runs (``{name: metrics}``); ``paper`` (``{name: the paper's figure}``) adds a column.
 
     Notebook: notebooks/02_classifier.ipynb
     """
@@ -85,9 +76,7 @@ def _readable(path: Path) -> Any:
 
 
 def collect_results(runs: str | Path, skipped: list[str] | None = None) -> dict[str, str]:
-    """Markdown tables of every finished run in a preset's runs folder: ``{"classifiers": ..., "genre transfer":
-    ..., "generators": ...}``, each present only when such runs exist. A run whose files cannot be read or
-    tabulated is left out and named in ``skipped`` (with why), so one damaged run never hides the others.
+    """Markdown tables of a runs folder's finished runs by kind; runs that cannot be tabulated go in ``skipped``.
 
     Notebook: notebooks/06_listening.ipynb
     """
@@ -132,9 +121,7 @@ def markdown_table_to_html(table: str) -> str:
 
 
 def outcome_table(outcomes: dict[str, dict[str, Any]]) -> str:
-    """A Markdown table of measured outcomes, one row per transfer: the judged probability of the style genre for
-    content, control and result; log-spectral distances of the result to content and style (and the control to
-    content); the change of spectral centroid and of the high band's level from content to result ("brightness").
+    """A Markdown table of measured outcomes, one row per transfer.
 
     Notebook: notebooks/04_genre_transfer.ipynb
     """
@@ -156,8 +143,7 @@ def outcome_table(outcomes: dict[str, dict[str, Any]]) -> str:
 
 
 def transfer_table(outcomes: dict[str, dict[str, Any]]) -> str:
-    """A Markdown table of transfers judged twice: both judges' probability of the style genre for the result,
-    and what should stay the content's (chroma and onset distances to the content and to the style).
+    """A Markdown table of transfers judged twice, with their chroma and onset distances to content and style.
 
     Notebook: notebooks/04b_statistics_over_time.ipynb
     """
@@ -171,8 +157,7 @@ def transfer_table(outcomes: dict[str, dict[str, Any]]) -> str:
 
 
 def grid_table(summaries: dict[str, dict[str, Any]]) -> str:
-    """A Markdown table of methods on a grid of pairs, one row per
-    :func:`~lildata_utils.measures.judged.grid_summary`.
+    """A Markdown table of methods on a grid of pairs, one row per ``grid_summary``.
 
     Notebook: notebooks/04b_statistics_over_time.ipynb
     """
@@ -206,7 +191,7 @@ def metrics_table(runs: dict[str, dict[str, Any]]) -> str:
 
 
 def song_table(rows: dict[str, dict[str, Any]]) -> str:
-    """A Markdown table of the song measures of notebook 05c, one row per sound (``-`` where not made).
+    """A Markdown table of song measures, one row per sound (``-`` where not made).
 
     Notebook: notebooks/05c_song_generator.ipynb
     """
@@ -220,13 +205,7 @@ def song_table(rows: dict[str, dict[str, Any]]) -> str:
     return _table(head, "llrrrrr", rows)
 
 
-def _stage_row(title: str, image: str, sound: str, note: str = "") -> str:
-    return (f"<div class='stage'><h3>{_e(title)}</h3><img src='{_e(image)}' alt='{_e(title)} spectrogram'>"
-            f"<audio controls preload='metadata' src='{_e(sound)}'></audio><p>{_e(note)}</p></div>")
-
-
 def _copy(source: Path, target: Path) -> str:
-    """Copy a file into the report (atomically); returns its relative address."""
     target.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(target) as tmp:
         shutil.copyfile(source, tmp)
@@ -234,7 +213,7 @@ def _copy(source: Path, target: Path) -> str:
 
 
 def _sound_row(out_dir: Path, image: Path, prefix: str, title: str, sounds: list[tuple[str, str]]) -> str:
-    """A picture and labelled players; ``sounds`` are (WAV name beside the picture, label)."""
+    """A picture and labelled players; ``sounds``: (WAV name beside the picture, label)."""
     prefix = slug(prefix)
     src = _copy(image, out_dir / "img" / f"{prefix}.png")
     players = "".join(
@@ -245,58 +224,51 @@ def _sound_row(out_dir: Path, image: Path, prefix: str, title: str, sounds: list
 
 
 def _runs_sections(runs: Path, out_dir: Path) -> str:
-    """The report's sections for classification, genre transfer and generation, from a runs folder."""
-    tables = collect_results(runs) if runs.exists() else {}
-    parts = []
-    if "classifiers" in tables:
-        images = "".join(
-            f"<div class='stage'><h3>{_e(png.parent.name)}: {_e(png.stem)}</h3>"
-            f"<img src='{_e(_copy(png, out_dir / 'img' / f'{slug(png.parent.name)}_{png.stem}.png'))}' "
-            f"alt='{_e(png.stem)}'></div>"
-            for png in sorted(runs.glob("*/curves.png")) + sorted(runs.glob("*/confusion.png"))
-            if folder_kind(png.parent) == KINDS["classifier"])
-        parts.append(f"<section><h2>Genre classification (notebooks 02 and 03)</h2>"
-                     f"{markdown_table_to_html(tables['classifiers'])}{images}</section>")
-    transfers = sorted(runs.glob("transfer/*/outcome.json"))
-    if transfers:
-        rows = "".join(_sound_row(out_dir, outcome.parent / "spectrograms.png", f"transfer_{outcome.parent.name}",
-                                  outcome.parent.name, [(n, n) for n in ("content", "style", "control", "result")])
-                       for outcome in transfers)
-        parts.append(f"<section><h2>Neural genre transfer (notebook 04)</h2>"
-                     f"{markdown_table_to_html(tables['genre transfer'])}{rows}</section>")
-    samples = sorted(wav for wav in runs.glob("*/*/generated.wav") if folder_kind(wav.parent) == KINDS["sound"])
-    if samples:
-        rows = "".join(_sound_row(out_dir, wav.parent / "spectrogram.png", wav.parent.parent.name,
-                                  wav.parent.parent.name,
-                                  [("seed", "real clip (through Griffin-Lim)"), ("generated", "generated")])
-                       for wav in samples)
-        table = markdown_table_to_html(tables["generators"]) if "generators" in tables else ""
-        parts.append(f"<section><h2>Generating spectrograms (notebook 05)</h2>{table}{rows}</section>")
-    return "".join(parts)
+    tables = {kind: markdown_table_to_html(table) for kind, table in collect_results(runs).items()} \
+        if runs.exists() else {}
+    images = "".join(
+        f"<div class='stage'><h3>{_e(png.parent.name)}: {_e(png.stem)}</h3>"
+        f"<img src='{_e(_copy(png, out_dir / 'img' / f'{slug(png.parent.name)}_{png.stem}.png'))}' "
+        f"alt='{_e(png.stem)}'></div>"
+        for png in sorted(runs.glob("*/curves.png")) + sorted(runs.glob("*/confusion.png"))
+        if "classifiers" in tables and folder_kind(png.parent) == KINDS["classifier"])
+    transfers = "".join(_sound_row(out_dir, outcome.parent / "spectrograms.png", f"transfer_{outcome.parent.name}",
+                                   outcome.parent.name, [(n, n) for n in ("content", "style", "control", "result")])
+                        for outcome in sorted(runs.glob("transfer/*/outcome.json")))
+    samples = "".join(_sound_row(out_dir, wav.parent / "spectrogram.png", wav.parent.parent.name,
+                                 wav.parent.parent.name,
+                                 [("seed", "real clip (through Griffin-Lim)"), ("generated", "generated")])
+                      for wav in sorted(runs.glob("*/*/generated.wav")) if folder_kind(wav.parent) == KINDS["sound"])
+    sections = (("Genre classification (notebooks 02 and 03)", "classifiers", images, "classifiers" in tables),
+                ("Neural genre transfer (notebook 04)", "genre transfer", transfers, transfers),
+                ("Generating spectrograms (notebook 05)", "generators", samples, samples))
+    return "".join(f"<section><h2>{title}</h2>{tables.get(kind, '')}{body}</section>"
+                   for title, kind, body, shown in sections if shown)
 
 
 def _data_section(data: PreparedDataset, label: str, out_dir: Path) -> str:
-    """A label's clip (a test clip where there is one: a song no model trained on), as it is and through
-    Griffin-Lim, each a picture and a player."""
+    """A label's clip (a test clip where there is one), as it is and through Griffin-Lim."""
     clip = min(data.select(None, [label]), key=lambda c: (c.split != "test", c.clip))
     settings, stored, name = data.settings, data.spectrogram(clip.clip), slug(label)
     original, control = data.clip_audio(clip.clip)[0], stored_to_audio(stored, settings)
-    for kind, sound, spec in (("original", original, stored), ("control", control, audio_to_stored(control, settings))):
+    score = spectral_convergence_db(control, stft_magnitude(original, settings), settings)
+    rows = f"<section><h2>{_e(label)}</h2><p>{_e(clip.song)} at {clip.start_s:g} s</p>"
+    for kind, title, sound, spec, note in (
+            ("original", "original clip", original, stored, ""),
+            ("control", "Griffin-Lim control", control, audio_to_stored(control, settings),
+             f"spectral convergence {score:.1f} dB")):
         fig, _ = plot_spectrogram(spec, settings, title=f"{label}: {kind}")
         save_figure(fig, out_dir / "img" / f"{name}_{kind}.png")
         write_wav(out_dir / "audio" / f"{name}_{kind}.wav", sound, settings.sample_rate)
-    score = spectral_convergence_db(control, stft_magnitude(original, settings), settings)
-    return (f"<section><h2>{_e(label)}</h2><p>{_e(clip.song)} at {clip.start_s:g} s</p>"
-            + _stage_row("original clip", f"img/{name}_original.png", f"audio/{name}_original.wav")
-            + _stage_row("Griffin-Lim control", f"img/{name}_control.png", f"audio/{name}_control.wav",
-                         f"spectral convergence {score:.1f} dB") + "</section>")
+        image, audio = _e(f"img/{name}_{kind}.png"), _e(f"audio/{name}_{kind}.wav")
+        rows += (f"<div class='stage'><h3>{_e(title)}</h3><img src='{image}' alt='{_e(title)} spectrogram'>"
+                 f"<audio controls preload='metadata' src='{audio}'></audio><p>{_e(note)}</p></div>")
+    return rows + "</section>"
 
 
 def write_report(data_dir: Path, out_dir: Path, executed: list[Path] = (), runs: Path | None = None) -> Path:
-    """Write ``out_dir/index.html`` (and return its path): a listening report of a prepared dataset with each
-    stage's spectrograms, players and results, links to the ``executed`` notebooks, and the sections of a preset's
-    ``runs`` folder (classifiers, transfers, generators; ``None`` for the data stage only).
-    """
+    """Write and return ``out_dir/index.html``: a prepared dataset's stages heard and seen, links to the
+    ``executed`` notebooks, and the sections of a ``runs`` folder (``None``: the data stage only)."""
     matplotlib.use("Agg")
     data = PreparedDataset(data_dir)
     settings = data.settings

@@ -1,5 +1,4 @@
-"""What every notebook sets up first: the accelerator, where files live (Google Drive on Colab, to outlast a
-session), the dataset, and a teacher's pack of trained runs; and downloads to take home. No TensorFlow.
+"""What every notebook sets up first, without TensorFlow: accelerator, storage, dataset, a teacher's runs.
 
 Notebook: notebooks/01_data_prep.ipynb
 """
@@ -33,15 +32,8 @@ T4 = "Runtime > Change runtime type > T4 GPU"
 
 
 def import_tensorflow(required: bool = True):
-    """Import TensorFlow with its start-up lines (written to standard error before any Python setting can silence
-    them) kept in a scratch file, shown only if the import fails.
-
-    Args:
-        required: ``False``: return ``None`` where TensorFlow is not installed or does not start (as every
-            set-up cell calls it: notebook 01 needs none).
-
-    Raises:
-        ImportError: TensorFlow is not installed (or fails to start; its lines are then shown).
+    """Import TensorFlow with its start-up lines on standard error held back, shown only if the import fails;
+    ``required=False``: ``None`` where TensorFlow is not installed or does not start (else ``ImportError``).
 
     Notebook: notebooks/02_classifier.ipynb
     """
@@ -56,10 +48,9 @@ def import_tensorflow(required: bool = True):
         os.dup2(sink.fileno(), 2)
         try:
             import tensorflow as tf
-
             tf.constant(0.0) + 1.0  # the first operation prints the last start-up line
         except ImportError:
-            if not required:  # the notebooks that need it say so when they start (required=True)
+            if not required:
                 return None
             os.dup2(saved, 2)
             sink.seek(0)
@@ -72,11 +63,8 @@ def import_tensorflow(required: bool = True):
 
 
 def check_accelerator() -> str:
-    """Say which accelerator there is and what it means for this course; without TensorFlow (notebook 01 needs
-    none), say how to get it the right way for the machine (a TPU runtime needs another TensorFlow).
-
-    Returns:
-        ``"tpu"``, ``"gpu"``, ``"cpu"``, or ``"none"`` when TensorFlow is not installed.
+    """Say which accelerator there is and what it means (without TensorFlow: how to get it); returns ``"tpu"``,
+    ``"gpu"``, ``"cpu"``, or ``"none"`` without TensorFlow.
 
     Notebook: notebooks/01_data_prep.ipynb
     """
@@ -84,13 +72,11 @@ def check_accelerator() -> str:
     try:
         tf = import_tensorflow()
     except ImportError:
-        if tpu:
-            print(f"A TPU runtime ({tpu}), without TensorFlow: notebook 01 runs as it is; notebooks 02-06 need "
-                  f"TensorFlow, which Colab's TPU runtimes do not include. The simplest: {T4}. To stay on the TPU: "
-                  f"!{TPU_INSTALL}, then Runtime > Restart session.")
-        else:
-            print(f"TensorFlow is not installed (notebook 01 needs none). For notebooks 02-06: on Colab choose {T4}, "
-                  "which comes with it; elsewhere run `pip install tensorflow` (`make install` does it here).")
+        print(f"A TPU runtime ({tpu}), without TensorFlow: notebook 01 runs as it is; notebooks 02-06 need "
+              f"TensorFlow, which Colab's TPU runtimes do not include. The simplest: {T4}. To stay on the TPU: "
+              f"!{TPU_INSTALL}, then Runtime > Restart session." if tpu else
+              f"TensorFlow is not installed (notebook 01 needs none). For notebooks 02-06: on Colab choose {T4}, "
+              "which comes with it; elsewhere run `pip install tensorflow` (`make install` does it here).")
         return "none"
     if tpu:
         print(f"A TPU runtime ({tpu}): training uses a TPU strategy (--strategy auto); all notebooks run.")
@@ -106,8 +92,7 @@ def check_accelerator() -> str:
 
 
 def offer_download(paths: list[str | Path], name: str) -> Path | None:
-    """On Colab, zip files or folders into ``NAME.zip`` and offer it for download; elsewhere say where they are.
-    Returns the zip, or ``None`` where nothing was offered.
+    """On Colab, zip files or folders into ``NAME.zip`` and offer it (returned); elsewhere say where they are.
 
     Notebook: notebooks/04_genre_transfer.ipynb
     """
@@ -119,7 +104,6 @@ def offer_download(paths: list[str | Path], name: str) -> Path | None:
         print("your files: " + ", ".join(str(p) for p in paths))
         return None
     from google.colab import files as colab_files  # type: ignore[import-not-found]
-
     target = Path(LOCAL_CACHE).parent / f"{slug(name)}.zip"
     with atomic_path(target) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in paths:
@@ -132,8 +116,7 @@ def offer_download(paths: list[str | Path], name: str) -> Path | None:
 
 @dataclass(frozen=True)
 class Storage:
-    """Where a notebook keeps songs and datasets (``data_root``) and runs (``runs_root``); ``local_cache``: a fast
-    local folder datasets are copied to before training (``None``: read them where they are)."""
+    """Where a notebook keeps data and runs; ``local_cache``: a fast local folder datasets are read from a copy in."""
 
     data_root: Path
     runs_root: Path
@@ -142,9 +125,7 @@ class Storage:
 
 def storage(use_drive: bool, data_root: str | Path, runs_root: str | Path, drive_root: str | Path = DRIVE_ROOT,
             local_cache: str | Path = LOCAL_CACHE) -> Storage:
-    """With ``use_drive`` on Colab, mount Google Drive (Colab asks once) and keep data and runs in
-    ``drive_root/data`` and ``drive_root/runs``, so they outlast the session; datasets are read from a copy in
-    ``local_cache``, much faster than Drive. Elsewhere nothing changes.
+    """With ``use_drive`` on Colab, keep data and runs on Google Drive (datasets read from ``local_cache``).
 
     Notebook: notebooks/01_data_prep.ipynb
     """
@@ -153,7 +134,6 @@ def storage(use_drive: bool, data_root: str | Path, runs_root: str | Path, drive
     if not use_drive or "google.colab" not in sys.modules:
         return Storage(Path(data_root), Path(runs_root))
     from google.colab import drive  # type: ignore[import-not-found]
-
     drive.mount(DRIVE_MOUNT)
     root = Path(drive_root)
     for folder in ("data", "runs"):
@@ -163,7 +143,7 @@ def storage(use_drive: bool, data_root: str | Path, runs_root: str | Path, drive
 
 
 def local_copy(prepared: str | Path, cache_root: str | Path) -> Path:
-    """Copy a prepared dataset to a local folder (only files that are new or changed); returns the copy.
+    """Copy a prepared dataset's new or changed files to a local folder; returns the copy.
 
     Notebook: notebooks/01_data_prep.ipynb
     """
@@ -181,8 +161,7 @@ def local_copy(prepared: str | Path, cache_root: str | Path) -> Path:
 
 
 def use_packed(packed: str | Path | None, runs_root: str | Path, preset: str, sha256: str | None = None) -> list:
-    """Unpack a file of trained runs from ``lildata pack`` into ``RUNS_ROOT/<preset>`` before anything trains, so
-    that :func:`ensure_run` finds them finished. ``None`` does nothing.
+    """Unpack a file of trained runs from ``lildata pack`` into ``RUNS_ROOT/<preset>`` (``None``: nothing).
 
     Notebook: notebooks/02_classifier.ipynb
     """
@@ -200,30 +179,22 @@ def dataset_dirs(preset: str, data_root: str | Path = "../data",
     return raw, Path(data_root) / "prepared" / f"{'builtin' if raw_dir is None else raw.name}_{preset}"
 
 
-def _unpacked_elsewhere(prepared: Path) -> bool:
-    """Whether ``prepared`` holds a dataset made on another machine (unpacked; its songs are not here)."""
-    try:
-        raw = json.loads((prepared / "config.json").read_text())["raw_dir"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
-    return (prepared / "manifest.csv").exists() and not Path(raw).exists()
-
-
 def ensure_dataset(preset: str, data_root: str | Path = "../data", raw_dir: str | Path | None = None,
                    seed: int = 0, jobs: int | None = None, progress: bool = True,
                    local_cache: str | Path | None = None) -> music.PreparedDataset:
-    """The prepared dataset of a preset, made first when missing (songs and clips already made are reused); one
-    unpacked from ``lildata pack`` (its songs are on another machine) is used as it is.
-
-    Args:
-        raw_dir: Your own music (one sub-folder per genre), or ``None`` for the built-in songs (made with ``seed``).
-        local_cache: Read the dataset from a copy in this folder (Drive is slow).
+    """A preset's prepared dataset, made first where missing (one unpacked from ``lildata pack`` as it is), from
+    ``raw_dir`` (one sub-folder per genre; ``None``: built-in songs), read from a copy in ``local_cache``.
 
     Notebook: notebooks/01_data_prep.ipynb
     """
     settings = presets.get_preset(preset)
     raw, prepared = dataset_dirs(preset, data_root, raw_dir)
-    if _unpacked_elsewhere(prepared):
+    try:  # unpacked: made on another machine, its songs are not here
+        elsewhere = (prepared / "manifest.csv").exists() and not Path(
+            json.loads((prepared / "config.json").read_text())["raw_dir"]).exists()
+    except (OSError, ValueError, KeyError, TypeError):
+        elsewhere = False
+    if elsewhere:
         print(f"using the prepared dataset in {prepared} (unpacked; its songs are not on this machine)")
     else:
         if raw_dir is None:
@@ -242,20 +213,17 @@ def ensure_dataset(preset: str, data_root: str | Path = "../data", raw_dir: str 
 
 
 def runs_dir(runs_root: str | Path, preset: str, raw_dir: str | Path | None = None) -> Path:
-    """The folder of a preset's runs: ``RUNS_ROOT/<preset>``, or ``RUNS_ROOT/<folder name>_<preset>`` for your own
-    music (``raw_dir``), so that runs on two datasets never meet."""
+    """``RUNS_ROOT/<preset>``, or ``RUNS_ROOT/<folder name>_<preset>`` for your own music (``raw_dir``)."""
     return Path(runs_root) / (preset if raw_dir is None else f"{Path(raw_dir).name}_{preset}")
 
 
 def choose_song(song: str | Path | None, data: music.PreparedDataset) -> Path:
-    """The song for "what genre is your song?": ``song`` when given; on Colab, a file you upload; else the first
-    test song of the dataset (no model here trained on it).
+    """``song`` when given; on Colab, a file you upload; else the dataset's first test song.
 
     Notebook: notebooks/02_classifier.ipynb
     """
     if song is None and "google.colab" in sys.modules:
         from google.colab import files as colab_files  # type: ignore[import-not-found]
-
         song = next(iter(colab_files.upload()), None)  # a button appears: choose an audio file
     return Path(song) if song is not None else data.audio_path(data.select("test")[0].clip)
 

@@ -1,7 +1,4 @@
-"""Answers to the notebooks' exercises, kept apart from the notebooks. Try first!
-
-A function exercise's answer is a function (checked against the student's on random inputs); a prediction's
-answer is a value, or a function of what the notebook measured (``Derived``).
+"""Answers to the notebooks' exercises: functions, values, or values derived from what was measured. Try first!
 
 Notebook: notebooks/01_data_prep.ipynb
 """

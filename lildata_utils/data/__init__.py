@@ -1,7 +1,5 @@
-"""Data: the built-in songs (:mod:`.synth`, with :mod:`.songs`, :mod:`.genres`, :mod:`.instruments`), a folder of
-music found (:mod:`.discover`), split by song (:mod:`.splits`) and prepared (:mod:`.prepare`, :mod:`.shards`),
-read back (:mod:`.reader`, and :mod:`.stream` for ``tf.data``: import it by name), and recorded music
-(:mod:`.realmusic`)."""
+"""Data: the built-in songs (:mod:`.synth`), a folder of music found, split by song, prepared and read back (and
+:mod:`.stream` for ``tf.data``: import it by name), and recorded music (:mod:`.realmusic`)."""
 
 from .discover import DatasetError, find_songs
 from .prepare import PrepareReport, prepare

@@ -1,6 +1,5 @@
-"""Finding the songs of a folder of music: one sub-folder per label, each audio file one song; everything that
-cannot be a song gets a one-line reason (not audio, a FIFO, a device, a dangling or looping link, unreadable, a
-name that is not UTF-8, an empty label folder, a label folder that links back into the folder itself).
+"""Finding the songs of a folder of music: one sub-folder per label, each audio file one song; whatever cannot be a
+song (not audio, a FIFO, a dangling link, a name not UTF-8, an empty label folder ...) gets a one-line reason.
 
 Notebook: notebooks/01_data_prep.ipynb
 """
@@ -15,12 +14,13 @@ from ..errors import LildataError, MachineError
 
 __all__ = ["DatasetError", "find_songs"]
 
+
 class DatasetError(LildataError):
     """A problem with a whole folder (not one file), with a readable reason."""
 
 
 def _printable(name: str) -> str:
-    """A file name as text that can be printed and written to JSON (bytes that are not UTF-8 shown as �)."""
+    """A file name as text that can be printed and written to JSON (bytes not UTF-8 shown as �)."""
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
@@ -80,11 +80,12 @@ def _label_songs(label_dir: Path, raw_dir: Path, skipped: list[dict[str, str]]) 
 
 
 def find_songs(raw_dir: str | Path) -> tuple[dict[str, list[str]], list[dict[str, str]]]:
-    """Find the songs of a RAW_DIR, one sub-folder per label (hidden and ``.json`` files are ignored).
+    """Find the songs of a RAW_DIR, one sub-folder per label (hidden and ``.json`` files ignored): relative song
+    paths per label, and ``{"file", "reason"}`` for everything that cannot be a song.
 
-    Returns ``(songs_by_label, skipped)``: relative song paths per label, and ``{"file", "reason"}`` for everything
-    that cannot be a song. Raises :class:`DatasetError` when RAW_DIR is missing, not a folder or has no label
-    folders, and :class:`MachineError` when a folder cannot be read.
+    Raises:
+        DatasetError: RAW_DIR is missing, not a folder or has no label folders.
+        MachineError: A folder cannot be read.
 
     Notebook: notebooks/01_data_prep.ipynb
     """

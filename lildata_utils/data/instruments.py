@@ -1,5 +1,4 @@
-"""Synthesis building blocks: oscillators, envelopes, filters, effects, drums, on whole numpy arrays (no
-per-sample Python loops), so a song renders many times faster than real time.
+"""Synthesis building blocks on whole numpy arrays: oscillators, envelopes, filters, effects and drums.
 
 Notebook: notebooks/01_data_prep.ipynb
 """
@@ -81,14 +80,9 @@ def additive(freq: float, n: int, sr: int, amps: list[float], decay: float = 1.0
 
 
 def _butter(x: np.ndarray, kind: str, cutoff, sr: int, order: int) -> np.ndarray:
-    """A Butterworth filter (``cutoff`` a pair for a band-pass), float32."""
-    nyq = sr / 2
-    if kind == "bandpass":
-        low, high = (min(max(c / nyq, 1e-4), 0.99) for c in cutoff)
-        sos = signal.butter(order, [low, max(high, low * 1.01)], btype="bandpass", output="sos")
-    else:
-        sos = signal.butter(order, min(max(cutoff / nyq, 1e-4), 0.99), btype=kind, output="sos")
-    return signal.sosfilt(sos, x).astype(np.float32)
+    low, high = (min(max(c / (sr / 2), 1e-4), 0.99) for c in np.broadcast_to(cutoff, 2))
+    band = [low, max(high, low * 1.01)] if kind == "bandpass" else low
+    return signal.sosfilt(signal.butter(order, band, btype=kind, output="sos"), x).astype(np.float32)
 
 
 def lowpass(x: np.ndarray, cutoff: float, sr: int, order: int = 2) -> np.ndarray:

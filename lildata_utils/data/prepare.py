@@ -1,12 +1,6 @@
-"""A folder of music in, a dataset of spectrograms out, split by song (:mod:`~lildata_utils.data.splits`).
-
-``RAW_DIR`` holds one sub-folder per label, each audio file one song; :func:`prepare` writes to ``OUT_DIR``:
-``specs/<song-id>-<k>.npy`` (a song's clips, float16 ``(clips, n_bins, n_frames)``, at most ``SHARD_BYTES``
-each, read later through memory maps so training streams from disk), ``songs/<song-id>.json`` (what was done
-with each song, so a second run reuses finished songs), ``manifest.csv`` (one row a clip: ``clip, label, song,
-start_s, split, shard, row``), ``config.json`` (the settings) and ``prepare_report.json``. Every file is written
-under a temporary name and renamed when whole, so a run killed at any moment and started again ends with the
-same dataset as one clean run.
+"""A folder of music in (one sub-folder per label), a dataset of spectrograms out, split by song: ``specs/`` (float16
+shards of clips), ``songs/`` (a record per song, reused by the next run), ``manifest.csv``, ``config.json`` and
+``prepare_report.json``, each written whole, so a killed run started again ends as one clean run does.
 
 Notebook: notebooks/01_data_prep.ipynb
 """
@@ -18,6 +12,7 @@ import csv
 import os
 import re
 from concurrent.futures import as_completed
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -41,9 +36,8 @@ _RECORD_NAME = re.compile(r"^[0-9a-f]{16}\.json$")
 
 @dataclass
 class PrepareReport:
-    """What :func:`prepare` did: songs that gave at least one clip, ``{"file", "reason"}`` for every file not used,
-    ``{"file", "note"}`` for files used after a fix (mixed down to mono, resampled), clips written, seconds of
-    audio in the songs used, and songs reused from an earlier run unchanged."""
+    """What :func:`prepare` did: songs used, ``{"file", "reason"}`` per file not used, ``{"file", "note"}`` per file
+    used after a fix (mixed to mono, resampled), clips written, seconds of audio used, and songs reused."""
 
     files_processed: int = 0
     files_skipped: list[dict[str, str]] = field(default_factory=list)
@@ -68,9 +62,7 @@ def _check_folders(raw_dir: Path, out_dir: Path) -> None:
 
 
 def _claim(out_dir: Path, raw_dir: Path, settings: SpectrogramSettings, overwrite: bool) -> None:
-    """Make ``out_dir`` this dataset's folder, or refuse with the reason: a folder is ours when its ``config.json``
-    says ``prepare`` made it; a dataset from another RAW_DIR or with other settings is replaced only with
-    ``overwrite``; a folder that holds anything else is refused."""
+    """Make ``out_dir`` this dataset's folder; refuse a foreign one, and another dataset unless ``overwrite``."""
     config_path = out_dir / "config.json"
     if config_path.exists():
         try:
@@ -98,25 +90,21 @@ def _claim(out_dir: Path, raw_dir: Path, settings: SpectrogramSettings, overwrit
 def prepare(raw_dir: str | Path, out_dir: str | Path, settings: SpectrogramSettings,
             jobs: int | None = None, progress: bool = True,
             log: Callable[[str], None] | None = None, overwrite: bool = False) -> PrepareReport:
-    """Prepare a folder of music as a dataset of spectrograms in ``out_dir``: a new or empty folder, or a dataset
-    this function made from the same RAW_DIR (its finished songs reused); returns the report, also written to
-    ``prepare_report.json``.
+    """Prepare a folder of music as a dataset of spectrograms in ``out_dir`` (new, empty, or made by this function from
+    the same RAW_DIR: its finished songs are reused); returns the report, also in ``prepare_report.json``.
 
-    What it may delete: inside ``OUT_DIR`` (a folder it made, marked by its ``config.json``), only its own shards
-    (``specs/<id>-<k>.npy``) and song records (``songs/<id>.json``) that no longer belong to a song of RAW_DIR,
-    and temporary files of its own killed runs. Nothing else, ever. ``jobs`` is the number of worker processes
-    (``None``: every core; 1 works in this process); ``log`` gets one line per skipped or noted file (default:
-    print); ``overwrite`` replaces a dataset made from another RAW_DIR or with other settings.
+    It deletes only its own stale shards, song records and temporaries, inside a folder it made. ``jobs``: worker
+    processes (``None``: every core; 1 works in this process); ``log`` gets one line per skipped or noted file;
+    ``overwrite`` replaces a dataset made from another RAW_DIR or with other settings.
 
     Raises:
-        DatasetError: RAW_DIR is unusable; OUT_DIR is inside RAW_DIR, is a file, holds foreign files, holds
-            another dataset, or is being written by another run.
+        DatasetError: RAW_DIR is unusable, or OUT_DIR is inside it, a file, foreign, another dataset, or busy.
         MachineError: Disk full, no permission, I/O error: the run stops; run it again once it is fixed.
 
     Notebook: notebooks/01_data_prep.ipynb
     """
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
-    log = log or (lambda line: tqdm.write(line))
+    log = log or tqdm.write
     _check_folders(raw_dir, out_dir)
     songs_by_label, skipped = find_songs(raw_dir)
     try:
@@ -151,24 +139,19 @@ def prepare(raw_dir: str | Path, out_dir: str | Path, settings: SpectrogramSetti
 
 
 def _make_songs(todo: list[tuple], jobs: int, progress: bool) -> dict[str, dict[str, Any]]:
-    """The records of the songs to make, made in this process (``jobs`` 1) or by worker processes."""
     records = {}
-    with tqdm(total=len(todo), desc="prepare", unit="song", disable=not progress) as bar:
-        if jobs == 1:
-            for args in todo:
-                records[args[2]] = process_song(*args)
+    with tqdm(total=len(todo), desc="prepare", unit="song", disable=not progress) as bar, \
+            (nullcontext() if jobs == 1 else process_pool(jobs)) as pool:
+        made = ((process_song(*args) for args in todo) if pool is None else
+                (future.result() for future in as_completed([pool.submit(process_song, *args) for args in todo])))
+        try:
+            for record in made:
+                records[record["song"]] = record
                 bar.update()
-            return records
-        with process_pool(jobs) as pool:
-            futures = [pool.submit(process_song, *args) for args in todo]
-            try:
-                for future in as_completed(futures):
-                    record = future.result()
-                    records[record["song"]] = record
-                    bar.update()
-            except BaseException:
+        except BaseException:
+            if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
-                raise
+            raise
     return records
 
 
@@ -205,11 +188,10 @@ def _finish(out_dir: Path, songs_by_label: dict[str, list[str]], records: dict[s
         if count > 3:
             log(f"note: {count} songs {note}")
     report.clips_written = len(rows)
-    with atomic_path(out_dir / "manifest.csv") as tmp:
-        with open(tmp, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=MANIFEST_COLUMNS)
-            writer.writeheader()
-            writer.writerows(rows)
+    with atomic_path(out_dir / "manifest.csv") as tmp, open(tmp, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=MANIFEST_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
     write_json(out_dir / "prepare_report.json", report.to_dict())
     keep = {"specs": {s["file"] for r in records.values() if r["status"] == "ok" for s in r["shards"]},
             "songs": {f"{r['id']}.json" for r in records.values()}}

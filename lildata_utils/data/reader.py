@@ -46,7 +46,6 @@ class Clip:
 
 
 def _manifest_clip(row: list[str], number: int, where: str) -> Clip:
-    """One manifest row as a :class:`Clip`, or a :class:`DatasetError` that says what does not fit."""
     if len(row) != len(MANIFEST_COLUMNS):
         raise DatasetError(f"{where}: {len(row)} cells instead of {len(MANIFEST_COLUMNS)}; run `lildata prepare` again")
     try:
@@ -66,12 +65,7 @@ def _manifest_clip(row: list[str], number: int, where: str) -> Clip:
 
 
 class PreparedDataset:
-    """A prepared dataset folder, read lazily from disk.
-
-    Example:
-        >>> data = PreparedDataset("data/prepared/classroom")  # doctest: +SKIP
-        >>> data.spectrogram(0).shape                          # doctest: +SKIP
-        (256, 226)
+    """A prepared dataset folder, read lazily from disk (its shards as memory maps).
 
     Notebook: notebooks/01_data_prep.ipynb
     """
@@ -106,7 +100,6 @@ class PreparedDataset:
         return [_manifest_clip(row, i, f"{manifest}, line {i + 2}") for i, row in enumerate(rows[1:])]
 
     def _check_shards(self) -> None:
-        """Every shard the manifest names exists and holds the rows it names, in the settings' shape."""
         need: dict[str, int] = {}
         for clip in self.clips:
             need[clip.shard] = max(need.get(clip.shard, 0), clip.row + 1)
@@ -162,12 +155,8 @@ class PreparedDataset:
         return inside(self.config.get("raw_dir", ""), self.clips[clip].song)
 
     def clip_audio(self, clip: int) -> tuple[np.ndarray, bool]:
-        """A clip's sound: ``(audio, True)`` from its song file, or ``(audio, False)`` rebuilt from the
-        spectrogram with Griffin-Lim when the songs are not on this machine (a packed dataset).
-
-        The song file's audio is used only when its spectrogram is the stored one (within 1 dB), so a dataset
-        whose ``config.json`` points elsewhere (a crafted ``raw_dir``) can never read another file out.
-        """
+        """A clip's sound: ``(audio, True)`` from its song file when its spectrogram is the stored one (within 1 dB,
+        so a crafted ``raw_dir`` reads nothing out), else ``(audio, False)`` rebuilt by Griffin-Lim."""
         info, stored, samples = self.clips[clip], self.spectrogram(clip), self.settings.clip_samples
         try:
             audio = audio_io.load_audio(self.audio_path(clip), self.settings.sample_rate, info.start_s,

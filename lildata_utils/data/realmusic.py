@@ -1,15 +1,5 @@
-"""A set of real, recorded music made from freely licensed game soundtracks in Debian's packages.
-
-The built-in songs are synthetic; a course that is only right on them is not right. One command makes a second,
-recorded dataset on any machine that reaches Debian's package registry (``apt-get download`` fetches a package
-without installing it)::
-
-    lildata real-music            # ~600 MB of packages, 5 soundtracks, 107 songs of 60 s
-    lildata prepare ~/.cache/lildata/real_music data/prepared/real_music_classroom --preset classroom
-
-Each label is one game's soundtrack, a composer's or a team's style, so the labels differ in instruments,
-production and rhythm, as genres do. Each song keeps its middle 60 seconds as mono FLAC at 22,050 Hz, whatever
-the packages' formats; packages and songs are cached under ``~/.cache/lildata`` and never committed.
+"""A set of real, recorded music made from freely licensed game soundtracks in Debian's packages (fetched with
+``apt-get download``): each label one game's soundtrack, each song its middle 60 s as mono FLAC, all cached.
 
 Notebook: notebooks/02_classifier.ipynb
 """
@@ -43,9 +33,8 @@ CACHE = Path(os.environ.get("LILDATA_CACHE", Path.home() / ".cache" / "lildata")
 
 @dataclass(frozen=True)
 class Soundtrack:
-    """One label of the real set: the songs of one Debian ``package`` whose members match ``pattern``
-    (``fnmatch``; ``pk3!pattern`` looks inside the zip archives a game keeps its music in), with a few words
-    on its ``style``."""
+    """One label: the members of a Debian ``package`` that match ``pattern`` (``fnmatch``; ``pk3!pattern`` looks
+    inside the zip archives a game keeps its music in), and its ``style`` in a few words."""
 
     label: str
     package: str
@@ -66,8 +55,7 @@ RECIPES: dict[str, dict] = {
         Soundtrack("lincity", "lincity-ng-data", "*/lincity-ng/music/default/*.ogg", "calm synth")),
     },
 }
-"""The sets: ``full`` for the lesson and RESULTS.md, ``tiny`` (two small packages, songs cut into
-pieces of 12 s, each piece a song) for the tests."""
+"""The sets: ``full`` for the lesson, ``tiny`` (two small packages, pieces of 12 s as songs) for the tests."""
 
 
 def _download(package: str, debs: Path) -> Path:
@@ -93,8 +81,7 @@ def _download(package: str, debs: Path) -> Path:
 
 
 def _data_tar(deb: Path) -> tarfile.TarFile:
-    """The files of a ``.deb`` as a tar archive: ``dpkg-deb --fsys-tarfile`` where dpkg is installed (every
-    compression Debian uses), else the package's ``data.tar.*`` member read here (xz, gzip, bzip2 or none)."""
+    """The files of a ``.deb`` as a tar archive, by ``dpkg-deb`` where installed, else read here (not zstd)."""
     if shutil.which("dpkg-deb"):
         done = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(deb)], capture_output=True)
         if done.returncode == 0:
@@ -117,8 +104,7 @@ def _data_tar(deb: Path) -> tarfile.TarFile:
 
 
 def soundtrack_members(deb: Path, pattern: str) -> dict[str, bytes]:
-    """The songs of a package whose names match ``pattern`` (see :class:`Soundtrack`, archives such as ``.pk3``
-    opened where it asks): member name -> bytes, sorted by name."""
+    """The songs of a package that match ``pattern`` (see :class:`Soundtrack`): member name -> bytes, sorted."""
     outer, _, inner = pattern.partition("!")
     songs: dict[str, bytes] = {}
     with _data_tar(deb) as tar:
@@ -135,19 +121,12 @@ def soundtrack_members(deb: Path, pattern: str) -> dict[str, bytes]:
     return dict(sorted(songs.items()))
 
 
-def _decode(data: bytes, sample_rate: int) -> np.ndarray:
-    audio, rate = soundfile.read(io.BytesIO(data), dtype="float32", always_2d=True)
-    audio = audio.mean(axis=1)
-    return soxr.resample(audio, rate, sample_rate).astype(np.float32) if rate != sample_rate else audio
-
-
 def default_folder(recipe: str = "full") -> Path:
     """Where ``lildata real-music`` puts a recipe's set: ``~/.cache/lildata/real_music`` for ``full``."""
     return CACHE / ("real_music" if recipe == "full" else f"real_music_{recipe}")
 
 
 def _label_songs(track: Soundtrack, deb: Path, folder: Path, spec: dict, sample_rate: int) -> tuple[list, list]:
-    """Make (or keep) one label's songs: ``(kept, left_out)``."""
     kept, short, piece = [], [], int(spec["seconds"] * sample_rate)
     for member, data in soundtrack_members(deb, track.pattern).items():
         if len(kept) >= spec["songs_per_label"]:
@@ -157,7 +136,10 @@ def _label_songs(track: Soundtrack, deb: Path, folder: Path, spec: dict, sample_
             kept.append(f"{name}.flac")
             continue
         try:
-            audio = _decode(data, sample_rate)
+            audio, rate = soundfile.read(io.BytesIO(data), dtype="float32", always_2d=True)
+            audio = audio.mean(axis=1)
+            if rate != sample_rate:
+                audio = soxr.resample(audio, rate, sample_rate).astype(np.float32)
         except (RuntimeError, ValueError) as error:  # soundfile's "format not recognised"
             short.append(f"{member} (not readable: {error})")
             continue
@@ -178,13 +160,8 @@ def _label_songs(track: Soundtrack, deb: Path, folder: Path, spec: dict, sample_
 
 def make_real_music(out_dir: str | Path | None = None, recipe: str = "full", sample_rate: int = 22050,
                     quiet: bool = False) -> Path:
-    """Make (or complete) the real-music set of a recipe of :data:`RECIPES` in ``out_dir`` (default:
-    :func:`default_folder`): one folder per label, one FLAC per song; returns the folder, ready for
-    ``lildata prepare``.
-
-    Songs already made are kept; a song is written to a temporary name and renamed, so a run that stops leaves
-    no half-written song, and the next run goes on where it stopped. Songs shorter than the recipe's
-    ``min_seconds`` (jingles, stingers) are left out and listed. ``quiet``: no line per label.
+    """Make (or complete) a recipe's real-music set in ``out_dir`` (default: :func:`default_folder`), one folder per
+    label, one FLAC per song; returns the folder. Songs shorter than ``min_seconds`` are left out and listed.
 
     Notebook: notebooks/02_classifier.ipynb
     """

@@ -1,8 +1,6 @@
-"""One song at a time: its clips cut, turned into spectrograms and written in shards by a background thread, then
-its record, so a record on disk always means whole shards. A reason that belongs to the file (corrupt, silent,
-too short, not audio) is kept in the record, so later runs skip the file until it changes; an error of the
-machine raises :class:`~lildata_utils.errors.MachineError` and writes no record; an unexpected error is
-reported but not remembered, so the next run tries again.
+"""One song at a time: its clips as spectrograms, written in shards by a background thread, then its record (so a
+record means whole shards). A fault of the file (corrupt, silent, too short) is remembered; an error of the
+machine or an unexpected one is not, so the next run tries again.
 
 Notebook: notebooks/01_data_prep.ipynb
 """
@@ -38,7 +36,7 @@ _STFT_BATCH = 8
 
 
 def _watch_parent(parent: int) -> None:
-    """Run in each worker: end it when the process that started it is gone (even if killed)."""
+    """End this worker when the process that started it is gone (even if killed)."""
     try:  # Linux: the kernel sends SIGTERM when the parent dies
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
@@ -73,8 +71,7 @@ def _save_shard(path: Path, clips: list[np.ndarray]) -> None:
 
 
 def _write_record(path: Path, record: dict[str, Any], shard_writes: list[Future]) -> None:
-    """Write a song's record once its shards are on disk. A shard that could not be written is an error of
-    the machine: no record is written, so the next run makes the song again."""
+    """Write a song's record once its shards are on disk; none if a shard failed, so the next run makes it again."""
     for error in (write.exception() for write in shard_writes):
         if error is not None:
             raise MachineError(f"{record['song']}: could not write its spectrograms: "
@@ -83,8 +80,7 @@ def _write_record(path: Path, record: dict[str, Any], shard_writes: list[Future]
 
 
 class _ShardWriter:
-    """Collects one song's spectrograms and writes them in shards of at most ``per_shard`` clips, in a
-    background thread, while the next clips are computed (at most two shards in memory)."""
+    """Writes one song's spectrograms in shards of ``per_shard`` clips in a thread (two shards in memory at most)."""
 
     def __init__(self, out: Path, sid: str, settings: SpectrogramSettings, writer: ThreadPoolExecutor):
         self.out, self.sid, self.settings, self.writer = out, sid, settings, writer
@@ -115,8 +111,7 @@ class _ShardWriter:
 
 
 def _cut_song(path: Path, settings: SpectrogramSettings, shards: _ShardWriter, record: dict[str, Any]) -> list[int]:
-    """Note what a song needs (mix-down, resampling, a cut-short file), feed its clips to ``shards``, and return
-    their starts; an :class:`~lildata_utils.audio.AudioError` when it gives no clip."""
+    """Note what a song needs (mix-down, resampling), feed its clips to ``shards``; their starts, or an AudioError."""
     info = audio_io.audio_info(path)
     for needed, note in ((info.channels > 1, f"mixed {info.channels} channels down to mono"),
                          (info.sample_rate != settings.sample_rate,
@@ -140,7 +135,7 @@ def _cut_song(path: Path, settings: SpectrogramSettings, shards: _ShardWriter, r
 
 
 def process_song(raw_dir: str, out_dir: str, song: str, label: str, settings_dict: dict[str, Any]) -> dict[str, Any]:
-    """Turn one song into shards and its song record (what is remembered, and when: see the module)."""
+    """Turn one song into shards and its record (what is remembered, and when: see the module)."""
     settings, sid = settings_from_dict(settings_dict), song_id(song)
     path = Path(raw_dir) / song
     record: dict[str, Any] = {"song": song, "label": label, "id": sid, "notes": []}

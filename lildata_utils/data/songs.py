@@ -76,12 +76,8 @@ class Song:
         self.n = int(round(self.seconds * self.sr))
         self.step_s = 60.0 / self.tempo / 4 if self.tempo else 0.125
         self.n_bars = int(np.ceil(self.seconds / (16 * self.step_s))) + 1
+        self.buffer_length = self.n + 4 * self.sr  # samples in each track: the song and room for tails
         self.sections: list[str] = []
-
-    @property
-    def buffer_length(self) -> int:
-        """Samples in each track's buffer: the song and room for tails."""
-        return self.n + 4 * self.sr
 
     def track(self, name: str) -> np.ndarray:
         """The buffer of a track (made on first use, with room for tails)."""
@@ -138,8 +134,7 @@ def harmony(song: Song, scale: str, prog_kind: str, extensions: int) -> list[lis
 
 def drum_hits(song: Song, layer: str, name: str, sound: np.ndarray, steps: list[float],
               gain: float = 1.0, jitter: float = 0.0, velocity_spread: float = 0.0) -> None:
-    """Hits on the given 16th steps of every bar where ``layer`` plays; with ``velocity_spread``, hits off the
-    8th-note grid are played softer (by up to that fraction, plus a little randomness), as a drummer accents."""
+    """Hits on 16th ``steps`` of every bar where ``layer`` plays; ``velocity_spread`` plays off-beats softer."""
     track = song.track(name)
     for bar in song.bars(layer):
         for step in steps:

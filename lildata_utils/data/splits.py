@@ -1,10 +1,5 @@
-"""The one split policy: by song, within each label, in proportion; and the leaky split by chunk.
-
-A label's songs are put in a stable order (a hash of each path, or of the path and a seed): the first go to
-test, the next to validation, the rest to training, about 10/10/80 with at least 3 test songs for a label of 15
-or more, 2 for 10 or more, 1 for 3 or more; a label of fewer than 3 songs all trains. All clips of a song share
-its split. ``split_by="chunk"`` shuffles all clips and cuts them 80/10/10, so clips of one song land in training
-and test: the leak that makes many published genre accuracies look better than they are.
+"""The one split policy: by song, within each label, in a stable order of hashed paths (the first to test, the next
+to validation, the rest to training); and the leaky split by chunk, which puts clips of one song on both sides.
 
 Notebook: notebooks/01_data_prep.ipynb
 """
@@ -41,8 +36,7 @@ def split_count(n_songs: int, fraction: float) -> int:
 
 def assign_splits(songs_by_label: dict[str, list[str]], fractions: tuple[float, float, float] = (0.8, 0.1, 0.1),
                   seed: int | None = None) -> tuple[dict[str, str], list[str]]:
-    """Give each song (a path relative to RAW_DIR) its split, label by label, with train, validation and test
-    ``fractions``; ``seed`` gives another order of the songs, for a result measured over several splits.
+    """Give each song (relative to RAW_DIR) its split, label by label; ``seed`` gives another order of the songs.
 
     Returns:
         ``(splits, notes)``: every song's split, and one line per label too small to lend songs to evaluation.
@@ -68,11 +62,8 @@ def clip_targets(clips: list, labels: list[str]) -> tuple[np.ndarray, np.ndarray
 
 def split_clips(data, labels: list[str], split_by: str = "song", seed: int = 0,
                 split_seed: int | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Clip numbers and label indices of each split of a :class:`~lildata_utils.data.PreparedDataset`, for the
-    ``labels`` in index order: ``{"train": (clips, targets), "val": ..., "test": ...}``.
-
-    ``split_by`` is ``song`` (the dataset's split, or another by ``split_seed``: :func:`assign_splits`) or
-    ``chunk`` (leaky, shuffled by ``seed``).
+    """Clip numbers and indices into ``labels`` of each split of a dataset: ``{"train": (clips, targets), ...}``, by
+    ``song`` (the dataset's split, or another by ``split_seed``) or by ``chunk`` (leaky, shuffled by ``seed``).
 
     Notebook: notebooks/02_classifier.ipynb
     """

@@ -1,5 +1,5 @@
-"""A ``tf.data`` pipeline that streams a prepared dataset from disk: only the clip numbers live in memory, each
-batch is read from the shards' memory maps in a parallel map, so the dataset can be far larger than memory.
+"""A ``tf.data`` pipeline that streams a prepared dataset from its shards' memory maps, in a parallel map, so the
+dataset can be far larger than memory.
 
 Notebook: notebooks/02_classifier.ipynb
 """
@@ -30,12 +30,8 @@ def make_tf_dataset(data: PreparedDataset | str | Path, split: str | None = "tra
                     labels: list[str] | None = None, batch_size: int = 32,
                     shuffle: bool = True, seed: int = 0, repeat: bool = False,
                     clips: np.ndarray | None = None, targets: np.ndarray | None = None):
-    """A batched, prefetched ``tf.data.Dataset`` of ``(spectrogram, label)`` from a dataset or its folder.
-
-    Spectrograms come as float32 ``(batch, n_bins, n_frames, 1)`` in [0, 1], labels as int32 indices into
-    ``labels`` (re-indexed, so the paper's 4 genres become 0..3). ``split=None`` reads all clips; ``shuffle``
-    shuffles again each epoch; explicit ``clips`` and ``targets`` (clip numbers and label indices) replace
-    ``split`` and ``labels``, for other ways of splitting.
+    """A batched, prefetched ``tf.data.Dataset`` of float32 ``(batch, n_bins, n_frames, 1)`` spectrograms and int32
+    indices into ``labels``; ``split=None`` reads all clips; ``clips`` and ``targets`` replace ``split`` and ``labels``.
 
     Notebook: notebooks/02_classifier.ipynb
     """

@@ -1,15 +1,15 @@
-"""The built-in dataset: electronic music in the paper's 8 genres, made by real synthesis
-(:mod:`~lildata_utils.data.instruments`). Each song draws its own tempo, key, chords, drum variations, sound
-design, mix and master EQ, and plays an arrangement (intro, build, drop, breakdown, outro), so its clips differ.
-The same seed and arguments give byte-identical files, whatever the number of worker processes.
+"""The built-in dataset: songs in the paper's 8 genres, synthesised; each draws its own tempo, key, chords, sounds,
+mix and arrangement. The same seed and arguments give byte-identical files, whatever the number of workers.
 
 Notebook: notebooks/01_data_prep.ipynb
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +28,8 @@ __all__ = ["GENRES", "GENRE_NOTES", "TEMPO_RANGES", "make_dataset", "make_song"]
 
 def make_song(genre: str, seed: int = 0, index: int = 0, seconds: float = 60.0,
               sample_rate: int = 22050) -> tuple[np.ndarray, dict[str, Any]]:
-    """Render song ``index`` (each number is another song) of a genre, ``seconds`` long to the sample: ``(audio,
-    params)``, mono float32 audio with peak at most 0.98 and the song's parameters (tempo, key, chords, mix).
+    """Render song ``index`` of a genre, ``seconds`` long: mono float32 audio (peak at most 0.98) and the song's
+    parameters (tempo, key, chords, mix).
 
     Notebook: notebooks/01_data_prep.ipynb
     """
@@ -69,15 +69,12 @@ def _write_song(out_dir: str, genre: str, seed: int, index: int, seconds: float,
 
 
 def _is_made(path: Path, seed: int, seconds: float, sample_rate: int) -> bool:
-    """Whether a song is already there, whole, made with the same settings; ``ValueError`` where ``path`` or its
-    JSON exists but was not made by the synthesiser (it is never overwritten)."""
+    """Whether a song is there, whole, with these settings; ``ValueError`` for a file the synthesiser did not make."""
     meta = path.with_suffix(".json")
     try:
         params = json.loads(meta.read_text())
-    except FileNotFoundError:
-        params = None
     except (OSError, ValueError):
-        params = {}
+        params = None
     if not isinstance(params, dict) or "genre" not in params or "seed" not in params:
         existing = [p for p in (path, meta) if p.exists() or p.is_symlink()]
         if existing:
@@ -91,12 +88,9 @@ def _is_made(path: Path, seed: int, seconds: float, sample_rate: int) -> bool:
 def make_dataset(out_dir: str | Path, genres: list[str] | None = None, songs_per_genre: int = 10,
                  seconds: float = 60.0, seed: int = 0, jobs: int | None = None,
                  sample_rate: int = 22050, progress: bool = True) -> list[Path]:
-    """Write a folder of songs, ``OUT_DIR/<genre>/<genre>_<NNN>.wav`` plus JSON, ready for ``lildata prepare``;
-    returns the WAV paths in genre and index order.
-
-    Songs already there, made with the same seed, length and rate (WAV and JSON both present), are kept, so an
-    interrupted run can simply be started again. ``genres`` defaults to all 8, ``jobs`` to all cores (1 works
-    in this process); the same seed and arguments give byte-identical files.
+    """Write ``OUT_DIR/<genre>/<genre>_<NNN>.wav`` plus JSON, ready for ``lildata prepare``; returns the WAV paths in
+    order. Songs already made with the same settings are kept, so an interrupted run can be started again;
+    ``jobs`` worker processes (default: all cores; 1 works in this process).
 
     Notebook: notebooks/01_data_prep.ipynb
     """
@@ -123,14 +117,9 @@ def make_dataset(out_dir: str | Path, genres: list[str] | None = None, songs_per
                 if not _is_made(paths[-1], seed, seconds, sample_rate):
                     todo.append((str(out_dir), genre, seed, index, seconds, sample_rate))
         workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
-        with tqdm(total=len(todo), desc="synth", unit="song", disable=not progress) as bar:
-            if workers == 1:
-                for args in todo:
-                    _write_song(*args)
-                    bar.update()
-            else:
-                with process_pool(workers) as pool:
-                    for _ in pool.map(_write_song, *zip(*todo)):
-                        bar.update()
+        with tqdm(total=len(todo), desc="synth", unit="song", disable=not progress) as bar, \
+                (nullcontext() if workers == 1 else process_pool(workers)) as pool:
+            for _ in itertools.starmap(_write_song, todo) if pool is None else pool.map(_write_song, *zip(*todo)):
+                bar.update()
         return paths
 

@@ -18,8 +18,7 @@ from .safe import write_text
 __all__ = ["FolderLock"]
 
 
-_HELD: list = []
-"""Locks this process holds: closed in forked children, so a child never keeps one alive after its parent."""
+_HELD: list = []  # locks this process holds: closed in forked children, which must not outlive them
 
 
 def _close_locks_in_child() -> None:
@@ -36,9 +35,8 @@ if hasattr(os, "register_at_fork"):  # not on Windows, which does not fork
 
 
 class FolderLock:
-    """An exclusive lock on ``FOLDER/.lildata.lock`` (:mod:`filelock`'s: it works on every system and goes away
-    with its process, even a killed one); who holds it and doing ``what`` is written beside it, for the message
-    of a second run."""
+    """An exclusive lock on ``FOLDER/.lildata.lock`` (:mod:`filelock`'s: it goes away with its process, even a
+    killed one); who holds it, doing ``what``, is written beside it for the message of a second run."""
 
     def __init__(self, folder: str | Path, what: str = "a lildata command"):
         self.folder, self.what = Path(folder), what

@@ -1,8 +1,5 @@
 """Trained runs and prepared datasets as one zip with every file's size and SHA-256: train once, hand out.
 
-:func:`unpack` checks the file and its list before anything is written, unpacks into a temporary folder, each
-member cut off at its listed size and checked, then renames each folder into place; nothing is overwritten.
-
 Notebook: notebooks/02_classifier.ipynb
 """
 
@@ -49,7 +46,6 @@ def _kind(folder: Path) -> str:
 
 
 def _digests(folder: Path) -> dict[str, dict]:
-    """``{relative path: {"size", "sha256"}}`` of every file a pack holds of ``folder``."""
     return {p.relative_to(folder).as_posix(): {"size": p.stat().st_size, "sha256": sha256_file(p)}
             for p in regular_files(folder, _SKIP) if ".tmp" not in p.name}
 
@@ -103,14 +99,7 @@ def _deadline_downloader(seconds: float, max_bytes: int):
     """A pooch downloader that reads as bytes arrive, under an overall deadline and a size limit, with a bar."""
     def download(url: str, output_file: str, pooch_object=None, check_only: bool = False) -> bool | None:
         end = time.monotonic() + seconds
-
-        def left() -> float:
-            if time.monotonic() >= end:
-                raise LildataError(f"{url}: not downloaded within {seconds:g} s (the server is too slow, or "
-                                   "stalls); nothing was kept")
-            return end - time.monotonic()
-
-        with urllib.request.urlopen(url, timeout=min(60.0, left())) as response:
+        with urllib.request.urlopen(url, timeout=min(60.0, seconds)) as response:
             if check_only:
                 return True
             total = int(response.headers.get("Content-Length") or 0)
@@ -118,23 +107,22 @@ def _deadline_downloader(seconds: float, max_bytes: int):
                 raise LildataError(f"{url}: {total} bytes, more than a class pack may be ({max_bytes})")
             with open(output_file, "wb") as out, tqdm(total=total or None, unit="B", unit_scale=True,
                                                       desc="download", leave=False) as bar:
-                while True:
-                    block = response.read1(2**16)
-                    left()
-                    if not block:
-                        return None
+                while block := response.read1(2**16):
+                    if time.monotonic() >= end:
+                        raise LildataError(f"{url}: not downloaded within {seconds:g} s (the server is too slow, "
+                                           "or stalls); nothing was kept")
                     if bar.n + len(block) > max_bytes:
                         raise LildataError(f"{url}: more than {max_bytes} bytes; nothing was kept")
                     out.write(block)
                     bar.update(len(block))
+        return None
 
     return download
 
 
 def download(url: str, target: str | Path, sha256: str, seconds: float | None = None) -> Path:
-    """Download ``url`` (``https://`` or ``file://``) to ``target`` with pooch within ``seconds`` (default
-    :data:`DOWNLOAD_SECONDS`) and check its SHA-256, or raise :class:`LildataError` and keep nothing; a file
-    already there with the right checksum is kept (a cache)."""
+    """Download ``url`` to ``target`` with pooch within ``seconds`` (default :data:`DOWNLOAD_SECONDS`) and check
+    its SHA-256, or raise :class:`LildataError` and keep nothing; a file already there and right is kept."""
     pooch.get_logger().setLevel("WARNING")  # the bar says what happens
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -157,7 +145,7 @@ def download(url: str, target: str | Path, sha256: str, seconds: float | None = 
 
 
 def _read_list(archive: zipfile.ZipFile, source: Path) -> tuple[list[dict], dict[str, dict]]:
-    """The pack's list, checked for shape: items with safe names, files with a size and a SHA-256 each."""
+    """The pack's list, checked: items with safe names, files with a size and a SHA-256 each."""
     try:
         manifest = json.loads(archive.read(MANIFEST))
         items, listed = manifest["items"], manifest["files"]
@@ -178,8 +166,7 @@ def _read_list(archive: zipfile.ZipFile, source: Path) -> tuple[list[dict], dict
 
 
 def check_ratio(member: zipfile.ZipInfo, where: Path, error: type[LildataError] = LildataError) -> None:
-    """Refuse a zip member over 1 MiB that unpacks to more than ``LIMITS["member_ratio"]`` times its size (a
-    bomb: a small file that would fill memory or disk)."""
+    """Refuse a zip member over 1 MiB that unpacks to more than ``LIMITS["member_ratio"]`` times its size (a bomb)."""
     ratio = LIMITS["member_ratio"][1]
     if member.file_size > 2**20 and member.file_size > ratio * max(member.compress_size, 1):
         raise error(f"{where}: the member {member.filename!r} unpacks to {member.file_size} bytes from "
@@ -187,7 +174,7 @@ def check_ratio(member: zipfile.ZipInfo, where: Path, error: type[LildataError] 
 
 
 def _check_members(archive: zipfile.ZipFile, source: Path, dest: Path, listed: dict) -> list[zipfile.ZipInfo]:
-    """Every member listed with its true size, inside ``dest``, not a bomb, and all of it fits the disk."""
+    """Every member, checked: listed with its true size, inside ``dest``, not a bomb; all of it fits the disk."""
     members = [m for m in archive.infolist() if m.filename != MANIFEST and not m.is_dir()]
     for member in members:
         name = member.filename
@@ -242,12 +229,12 @@ def _source_file(source: str | Path, sha256: str | None) -> Path:
 
 def unpack(source: str | Path, dest: str | Path, sha256: str | None = None) -> list[dict[str, str]]:
     """Check and unpack a file made by :func:`pack` (or its ``https://`` address, which needs ``sha256``) into
-    ``dest``; returns ``[{"name", "kind", "status"}]``, status ``unpacked`` or ``already there``.
+    ``dest``, through a staging folder; returns ``[{"name", "kind", "status"}]`` (``unpacked``, ``already there``).
 
     Raises:
-        LildataError: Wrong checksum, a list that does not describe the zip, a name that would leave ``dest``,
-            a member larger than listed or than a zip can honestly make it, or a folder in ``dest`` that differs.
-        MachineError: Not enough disk space for what the pack holds.
+        LildataError: A wrong checksum or list, a member that would leave ``dest``, is larger than listed or a
+            bomb, or a folder in ``dest`` that differs.
+        MachineError: Not enough disk space.
 
     Notebook: notebooks/02_classifier.ipynb
     """

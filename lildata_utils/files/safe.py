@@ -1,7 +1,5 @@
-"""Files written whole or not at all (:func:`atomic_path`), JSON and CSV read with one clear line, safe names.
-
-A killed run never leaves a half-written file under the final name, and the next run removes its temporary
-files (:func:`clean_stale_temporaries`), and only those: a command deletes nothing it cannot prove it made.
+"""Files written whole or not at all (:func:`atomic_path`), JSON and CSV read with one clear line, safe names;
+a later run removes only the temporary files a killed one left (:func:`clean_stale_temporaries`).
 
 Notebook: notebooks/01_data_prep.ipynb
 """
@@ -35,14 +33,11 @@ _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[0-9a-f]{8}\.tmp(?P<suffix>(
 
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
-    """A new, empty temporary file beside ``path`` (``.NAME.PID.TOKEN.tmp``), renamed into place on success.
-
-    It has mode ``0o666`` less the umask, as ``open()`` would give the final file (a dataset shared with a
-    class stays readable). On any error it is removed and the target is left as it was.
-    """
+    """A new, empty temporary file beside ``path`` (``.NAME.PID.TOKEN.tmp``, mode ``0o666`` less the umask, as
+    ``open()`` gives), renamed into place on success; on any error removed, the target left as it was."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # the target's own suffix goes last, so tools that choose a format by name (Keras' .keras) still can
+    # the target's own suffix last, for tools that choose a format by name (Keras' .keras)
     suffix = ".weights.h5" if path.name.endswith(".weights.h5") else \
         path.suffix if path.suffix in (".keras", ".npy", ".wav", ".png", ".zip") else ""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp{suffix}")
@@ -97,8 +92,7 @@ def sha256_file(path: str | Path) -> str:
 
 
 def slug(text: str, max_length: int = 40) -> str:
-    """A safe file-name part made from any text: lower-case letters, digits, ``_`` and ``-``, plus a short
-    hash of the text when anything had to change (so two labels never share a slug)."""
+    """A safe file-name part of any text (``[a-z0-9_-]``), plus a short hash of it when anything had to change."""
     clean = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-")[:max_length] or "x"
     if clean != text:
         clean += "-" + hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()[:6]
@@ -132,8 +126,7 @@ def pid_alive(pid: int) -> bool:
 
 
 def clean_stale_temporaries(folder: str | Path) -> list[Path]:
-    """Remove the temporary files that killed runs left in ``folder`` (only names :func:`atomic_path`
-    makes, and only of processes that are gone). Returns what was removed."""
+    """Remove and return the temporary files of :func:`atomic_path` that processes now gone left in ``folder``."""
     removed = []
     for path in Path(folder).glob(".*.tmp*"):
         match = _TEMP.match(path.name)
@@ -146,8 +139,7 @@ def clean_stale_temporaries(folder: str | Path) -> list[Path]:
 
 
 def regular_files(folder: str | Path, skip: frozenset[str] = frozenset()) -> list[Path]:
-    """Every regular file under ``folder``, sorted; a link inside (lildata makes none) is a
-    :class:`LildataError`: it is never followed, its target never read."""
+    """Every regular file under ``folder``, sorted; a link inside is a :class:`LildataError`, never followed."""
     out = []
     for root, dirs, names in os.walk(folder, followlinks=False):
         here = Path(root)
@@ -160,32 +152,28 @@ def regular_files(folder: str | Path, skip: frozenset[str] = frozenset()) -> lis
 
 
 def csv_cell(value: Any) -> str:
-    """A cell for a CSV file that a spreadsheet may open: text that would start a formula gets a ``'`` first."""
+    """A CSV cell a spreadsheet may open: text that would start a formula gets a ``'`` first."""
     text = str(value)
     return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
 
 
 def read_csv_rows(path: str | Path) -> list[dict[str, str]]:
     """Rows of a CSV file as dicts, read tolerantly: cells beyond the header joined by ``|`` under ``"_extra"``,
-    missing cells ``""``, a missing or empty file ``[]``, an older version's header read as it is."""
+    missing cells ``""``, a missing or empty file ``[]``."""
     try:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
         return []
-    rows = []
-    for row in csv.DictReader(io.StringIO(text), restkey="_extra", restval=""):
+    rows = list(csv.DictReader(io.StringIO(text), restkey="_extra", restval=""))
+    for row in rows:
         if "_extra" in row:
-            row["_extra"] = "|".join(str(v) for v in row["_extra"])
-        rows.append({str(k): (v if v is not None else "") for k, v in row.items()})
+            row["_extra"] = "|".join(row["_extra"])
     return rows
 
 
 def append_csv_row(path: str | Path, row: dict[str, str], columns: tuple[str, ...]) -> None:
-    """Add one row to a CSV file, rewritten atomically under a lock, so that concurrent writers lose nothing.
-
-    A new file gets the header ``columns``; an existing one whose header lacks some of them (an older
-    version's) gets the union of both headers, keeping every row.
-    """
+    """Add one row to a CSV file, rewritten atomically under a lock (concurrent writers lose nothing); the header
+    is the file's, if any, followed by those of ``columns`` it lacks."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with filelock.FileLock(path.with_name(f".{path.name}.lock"), thread_local=False):

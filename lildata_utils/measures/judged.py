@@ -1,5 +1,5 @@
-"""Measures that need a judge (a classifier no generator or transfer saw): embeddings and the Fréchet
-distance, the music measures of a generator, and the grid of transfer pairs with its target.
+"""Measures that need a judge (a classifier no generator or transfer saw): embeddings and the Fréchet distance,
+the music measures of a generator, and the grid of transfer pairs with its target.
 
 Notebook: notebooks/05b_beat_lstm.ipynb
 """
@@ -22,17 +22,12 @@ __all__ = ["embeddings", "frechet_distance", "grid_of_pairs", "grid_summary", "j
 
 
 def embeddings(model, stored: np.ndarray, layer: str | None = None, batch_size: int = 32) -> np.ndarray:
-    """A classifier's penultimate-layer output for stored spectrograms ``(clips, bins, frames)``.
-
-    Args:
-        model: A trained classifier (Lil Data: its 48-unit ``dense`` layer).
-        stored: The clips.
-        layer: The layer to read (default: the one before the output layer).
+    """A classifier's output at ``layer`` (default: the one before the output layer) for stored spectrograms
+    ``(clips, bins, frames)``.
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """
-    name = layer or model.layers[-2].name
-    probe = keras.Model(model.input, model.get_layer(name).output)
+    probe = keras.Model(model.input, model.get_layer(layer or model.layers[-2].name).output)
     stored = np.asarray(stored, np.float32)
     return np.concatenate([np.asarray(probe(stored[i:i + batch_size, ..., None], training=False))
                            for i in range(0, len(stored), batch_size)]).reshape(len(stored), -1)
@@ -48,19 +43,9 @@ def predict_stored(model, stored: np.ndarray, batch_size: int = 32) -> np.ndarra
 
 
 def judge_clips(judge, stored: np.ndarray, genre: str | None = None) -> dict[str, Any]:
-    """What a judge (a classifier that no transfer or generator optimised against) says of some clips.
-
-    Args:
-        judge: ``(model, run_config)`` from :func:`~lildata_utils.runs.classifier.load_run`.
-        stored: Stored spectrograms ``(clips, bins, frames)``.
-        genre: The genre to report the probability of (default: the judge's guess for the first clip).
-
-    Returns:
-        ``{"genre", "probability": [P(genre) per clip], "predicted": [label per clip]}``.
-
-    Raises:
-        ValueError: The judge does not know ``genre``.
-    """
+    """What a judge ``(model, run_config)`` says of stored clips: ``{"genre", "probability": [P(genre) per clip],
+    "predicted": [label per clip]}``, ``genre`` by default its guess for the first clip (a ``ValueError`` if it does
+    not know ``genre``)."""
     model, config = judge
     labels, probs = config["labels"], predict_stored(model, stored)
     genre = genre or labels[int(probs[0].argmax())]
@@ -72,7 +57,7 @@ def judge_clips(judge, stored: np.ndarray, genre: str | None = None) -> dict[str
 
 def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     """The Fréchet distance between Gaussians fitted to two sets of embeddings ``(n, d)``:
-    ``|mu_a - mu_b|^2 + tr(S_a + S_b - 2 (S_a S_b)^(1/2))`` (the Fréchet Audio Distance's method).
+    ``|mu_a - mu_b|^2 + tr(S_a + S_b - 2 (S_a S_b)^(1/2))``.
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """
@@ -84,24 +69,22 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(max(((a.mean(0) - b.mean(0)) ** 2).sum() + np.trace(cov_a + cov_b - 2.0 * root), 0.0))
 
 
-def _frechet(generated: np.ndarray, seeds: np.ndarray, others: np.ndarray, model) -> dict[str, float]:
-    """The generated clips and the real clips that seeded them, each against the real clips that seeded nothing."""
-    if len(generated) < 2 or len(seeds) < 2 or len(others) < 2:
-        return {}
-    out = {"frechet_distance": frechet_distance(embeddings(model, generated), embeddings(model, others)),
-           "frechet_floor": frechet_distance(embeddings(model, seeds), embeddings(model, others))}
-    return {k: v for k, v in out.items() if math.isfinite(v)}
+def _beat_measures(sounds: np.ndarray, settings, label: str) -> dict[str, float | None]:
+    low, high = music.TEMPO_RANGES.get(label, (0, 0))
+    heard = [stored_to_audio(np.clip(s, 0, 1), settings, n_iter=16) for s in sounds]
+    bpms = [music.tempo(a, settings.sample_rate) for a in heard]
+    return {"tempo_in_range": float(np.mean([music.in_tempo_range(b, low, high) for b in bpms])) if high else None,
+            "beat_strength": float(np.mean([music.beat_strength(a, settings.sample_rate, b)
+                                            for a, b in zip(heard, bpms)]))}
 
 
 def music_measures(generated: np.ndarray, real: np.ndarray, all_real: np.ndarray, settings, label: str,
                    judge=None) -> dict[str, Any]:
-    """The measures that noise and frozen frames fail, of stored clips ``generated`` (``(clips, bins, frames)``,
-    clip-long) seeded by ``real``, the first clips of ``all_real``.
-
-    Returns:
-        ``modulation_distance`` and ``modulation_floor`` (real against real); for a genre with a tempo range
-        ``tempo_in_range`` and ``beat_strength``; with a ``judge`` (``(model, run_config)``) the judge's mean
-        probability of ``label`` and ``frechet_distance`` with its ``frechet_floor``.
+    """The measures that noise and frozen frames fail, of clip-long stored clips ``generated`` seeded by ``real``,
+    the first clips of ``all_real``: ``modulation_distance`` and its real-against-real ``modulation_floor``; for a
+    genre with a tempo range ``tempo_in_range`` and ``beat_strength``; with a ``judge`` ``(model, run_config)``, its
+    mean ``judge_probability`` of ``label`` and ``frechet_distance`` and ``frechet_floor`` (of the seeds) against
+    the real clips that seeded nothing.
 
     Notebook: notebooks/05b_beat_lstm.ipynb
     """
@@ -109,17 +92,16 @@ def music_measures(generated: np.ndarray, real: np.ndarray, all_real: np.ndarray
     out: dict[str, Any] = {"modulation_distance": music.modulation_distance(generated, real, settings)}
     if half >= 1:
         out["modulation_floor"] = music.modulation_distance(all_real[:half], all_real[half:2 * half], settings)
-    low, high = music.TEMPO_RANGES.get(label, (0, 0))
-    if high:
-        heard = [stored_to_audio(np.clip(g, 0, 1), settings, n_iter=16) for g in generated]
-        bpms = [music.tempo(a, settings.sample_rate) for a in heard]
-        out["tempo_in_range"] = float(np.mean([music.in_tempo_range(b, low, high) for b in bpms]))
-        out["beat_strength"] = float(np.mean([music.beat_strength(a, settings.sample_rate, b) for a, b in zip(heard, bpms)]))
+    if music.TEMPO_RANGES.get(label, (0, 0))[1]:
+        out.update(_beat_measures(generated, settings, label))
     if judge is not None:
-        model, config = judge
-        if label in config["labels"]:
+        model, others = judge[0], all_real[len(real):]
+        if label in judge[1]["labels"]:
             out["judge_probability"] = float(np.mean(judge_clips(judge, generated, label)["probability"]))
-        out.update(_frechet(generated, real, all_real[len(real):], model))
+        if min(len(generated), len(real), len(others)) >= 2:
+            found = {"frechet_distance": frechet_distance(embeddings(model, generated), embeddings(model, others)),
+                     "frechet_floor": frechet_distance(embeddings(model, real), embeddings(model, others))}
+            out.update({k: v for k, v in found.items() if math.isfinite(v)})
     return out
 
 
@@ -145,10 +127,10 @@ def grid_of_pairs(data, n_pairs: int = 8, seed: int = 0) -> list[tuple[int, int]
 
 
 def grid_summary(rows: list[dict[str, Any]], of: str = "result") -> dict[str, Any]:
-    """One method's outcomes on a grid of pairs (``finish_transfer`` with both judges), summed up: both judges'
-    mean probability of the style genre, the content measures to the content and to the style, the pairs nearer
-    the content, and whether the course's target is met (both judges at least 0.5, nearer the content than the
-    style in chroma and in onsets). ``of="control"``: the Griffin-Lim control instead.
+    """One method's outcomes on a grid of pairs (``finish_transfer`` with both judges) summed up: both judges' mean
+    probability of the style genre, the chroma and onset distances to the content and to the style, the pairs
+    nearer the content, and ``target_met`` (both judges at least 0.5, nearer the content in both measures).
+    ``of="control"``: the Griffin-Lim control instead.
 
     Notebook: notebooks/04b_statistics_over_time.ipynb
     """
@@ -169,53 +151,43 @@ def grid_summary(rows: list[dict[str, Any]], of: str = "result") -> dict[str, An
 
 
 def _windows(sounds: np.ndarray, frames: int) -> np.ndarray:
-    """Every clip-long window of each sound, end to end: ``(windows, bins, frames)``."""
     return np.concatenate([sounds[:, :, k * frames:(k + 1) * frames] for k in range(sounds.shape[2] // frames)])
 
 
 def song_measures(sounds: np.ndarray, real: np.ndarray, training: np.ndarray, settings, label: str,
                   judges: dict | None = None) -> dict[str, Any]:
-    """The measures of notebook 05c for sounds ``(n, bins, frames)`` of a few clips' length, against real sounds of
-    the same length (``real``, held out) and the training clips (``training``, clip-long).
-
-    Returns:
-        ``judge_probability`` (each judge's mean probability of ``label`` over the clip-long windows),
-        ``tempo_in_range`` and ``beat_strength``, ``harmonic_ratio`` (the harmonic share of the last 5 s over
-        the first 5 s), ``bar_movement`` and its ``bar_movement_ratio`` to the real sounds', ``nearest_ratio``
-        (each window's distance to its nearest training clip, over the real windows'), and with judges the
-        ``frechet_ratio`` of the first judge's embeddings against the real-against-real floor.
+    """Notebook 05c's measures of sounds ``(n, bins, frames)`` a few clips long, against held-out ``real`` sounds as
+    long and the clip-long ``training`` clips: ``tempo_in_range``, ``beat_strength``, ``harmonic_ratio`` (the
+    harmonic share of the last 5 s over the first 5 s), ``bar_movement`` and its ``bar_movement_ratio`` to the real
+    sounds', ``nearest_ratio`` (the distance to the nearest training clip, over the real windows'); with ``judges``,
+    each one's mean ``judge_probability`` of ``label`` over the clip-long windows and the first one's
+    ``frechet_ratio`` against the real-against-real floor.
 
     Notebook: notebooks/05c_song_generator.ipynb
     """
-    frames = training.shape[2]
-    windows, real_windows = _windows(sounds, frames), _windows(real, frames)
+    windows, real_windows = _windows(sounds, training.shape[2]), _windows(real, training.shape[2])
     seconds = min(5.0, sounds.shape[2] * settings.hop_length / settings.sample_rate / 2)
-    low, high = music.TEMPO_RANGES.get(label, (0, 0))
-    heard = [stored_to_audio(np.clip(s, 0, 1), settings, n_iter=16) for s in sounds]
-    bpms = [music.tempo(a, settings.sample_rate) for a in heard]
     shares = [music.harmonic_share(s, settings, seconds) for s in sounds]
-    movement = lambda group: float(np.mean([music.bar_chroma_movement(s, settings, 4 * _per_beat(s, settings))  # noqa: E731
-                                            for s in group]))
+
+    def movement(group: np.ndarray) -> float:  # bars of 4 beats of notebook 05b's beat grid
+        per_beat = [beat_grid(stored_to_db(s, settings), settings.sample_rate, settings.hop_length)[1] for s in group]
+        return float(np.mean([music.bar_chroma_movement(s, settings, 4 * f) for s, f in zip(group, per_beat)]))
+
     out: dict[str, Any] = {
         "n_sounds": len(sounds), "seconds": round(sounds.shape[2] * settings.hop_length / settings.sample_rate, 1),
-        "tempo_in_range": float(np.mean([music.in_tempo_range(b, low, high) for b in bpms])) if high else None,
-        "beat_strength": float(np.mean([music.beat_strength(a, settings.sample_rate, b) for a, b in zip(heard, bpms)])),
+        **_beat_measures(sounds, settings, label),
         "harmonic_ratio": float(np.mean([last / max(first, 1e-9) for first, last in shares])),
         "bar_movement": movement(sounds)}
     out["bar_movement_ratio"] = out["bar_movement"] / max(movement(real), 1e-9)
-    out["nearest_ratio"] = music.nearest_distance(windows, training) / max(music.nearest_distance(real_windows, training),
-                                                                           1e-9)
+    out["nearest_ratio"] = (music.nearest_distance(windows, training)
+                            / max(music.nearest_distance(real_windows, training), 1e-9))
     for name, judge in (judges or {}).items():
         if label in judge[1]["labels"]:
-            out.setdefault("judge_probability", {})[name] = float(np.mean(judge_clips(judge, windows, label)["probability"]))
+            probability = judge_clips(judge, windows, label)["probability"]
+            out.setdefault("judge_probability", {})[name] = float(np.mean(probability))
     if judges and len(real_windows) >= 4:
         embed = lambda x: embeddings(next(iter(judges.values()))[0], x)  # noqa: E731
         half = len(real_windows) // 2
         floor = frechet_distance(embed(real_windows[:half]), embed(real_windows[half:2 * half]))
         out["frechet_ratio"] = frechet_distance(embed(windows), embed(real_windows)) / max(floor, 1e-9)
     return out
-
-
-def _per_beat(stored: np.ndarray, settings) -> float:
-    """Frames per beat, by notebook 05b's beat grid of a sound."""
-    return beat_grid(stored_to_db(stored, settings), settings.sample_rate, settings.hop_length)[1]

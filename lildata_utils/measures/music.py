@@ -1,12 +1,5 @@
-"""Measures of generated music that noise, a frozen frame or shuffled frames cannot pass, and the fakes.
-
-* :func:`modulation_spectrum` and :func:`modulation_distance`: how each band's level moves over time, from
-  0.5 to 20 Hz (beats, hits, tremolo);
-* :func:`tempo`, :func:`beats`, :func:`in_tempo_range` and :func:`beat_strength`: librosa's beat tracker on
-  the audio, and how strongly the onsets repeat one beat later;
-* :func:`harmonic_share`, :func:`bar_chroma_movement` and :func:`nearest_distance`: chords that stay, chords
-  that move, and not a copy of a training clip (notebook 05c);
-* :func:`fake_clips` and :func:`fake_songs`: the fakes every generator is measured beside.
+"""Measures of generated music that noise, a frozen frame or shuffled frames cannot pass (modulation, tempo and
+beat strength, chords that stay and move, copies), and the fakes every generator is measured beside.
 
 Notebook: notebooks/05b_beat_lstm.ipynb
 """
@@ -20,37 +13,31 @@ from ..audio import stored_to_db, stored_to_magnitude
 from ..data import TEMPO_RANGES
 from ..lessons import spectrograms as lesson01
 from ..settings import SpectrogramSettings
-from .spectral import chroma_db
 
-__all__ = ["TEMPO_RANGES", "bar_chroma_movement", "beat_strength", "beats", "fake_clips", "fake_songs", "harmonic_share",
-           "in_tempo_range", "modulation_distance", "modulation_spectrum", "nearest_distance", "tempo"]
+__all__ = ["TEMPO_RANGES", "bar_chroma_movement", "beat_strength", "beats", "fake_clips", "fake_songs",
+           "harmonic_share", "in_tempo_range", "modulation_distance", "modulation_spectrum", "nearest_distance",
+           "tempo"]
 
 
 def modulation_spectrum(stored: np.ndarray, settings: SpectrogramSettings, bands: int = 8,
                         low_hz: float = 0.5, high_hz: float = 20.0) -> tuple[np.ndarray, np.ndarray]:
-    """How each frequency band's level moves over time: ``(frequencies_hz, spectrum (bands, frequencies))``.
-
-    The bins are grouped into ``bands`` bands; each band's level in dB over the
-    frames is an envelope; the magnitude of its Fourier transform (mean removed,
-    Hann window), between ``low_hz`` and ``high_hz`` and normalised to sum to 1
-    per band, says at what rates it moves: a beat at 80 BPM is a peak at 1.33 Hz.
+    """How each band's level in dB moves over time: ``(frequencies_hz, spectrum (bands, frequencies))``, the
+    Hann-windowed spectrum of each band's envelope from ``low_hz`` to ``high_hz``, summing to 1 per band.
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """
     decibels = stored_to_db(np.asarray(stored, np.float32), settings)
     envelopes = np.stack([part.mean(axis=0) for part in np.array_split(decibels, bands, axis=0)])
     envelopes = envelopes - envelopes.mean(axis=1, keepdims=True)
-    frame_rate = settings.sample_rate / settings.hop_length
     spectrum = np.abs(np.fft.rfft(envelopes * np.hanning(envelopes.shape[1]), axis=1))
-    freqs = np.fft.rfftfreq(envelopes.shape[1], 1.0 / frame_rate)
+    freqs = np.fft.rfftfreq(envelopes.shape[1], 1.0 / (settings.sample_rate / settings.hop_length))
     keep = (freqs >= low_hz) & (freqs <= high_hz)
     spectrum = spectrum[:, keep]
     return freqs[keep], spectrum / np.maximum(spectrum.sum(axis=1, keepdims=True), 1e-12)
 
 
 def modulation_distance(generated: np.ndarray, real: np.ndarray, settings: SpectrogramSettings) -> float:
-    """Distance between the mean modulation spectra of two sets of clips (``(clips, bins, frames)``):
-    the mean over bands of the L1 distance of their normalised spectra, between 0 (the same) and 2.
+    """The mean over bands of the L1 distance between two sets of clips' mean modulation spectra (0 to 2).
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """
@@ -67,7 +54,7 @@ def tempo(audio: np.ndarray, sample_rate: int) -> float:
 
 
 def beats(audio: np.ndarray, sample_rate: int) -> tuple[float, list[float]]:
-    """The tempo librosa's beat tracker finds in some audio (BPM, 0 where none) and its beats, in seconds.
+    """The tempo librosa's beat tracker finds (BPM, 0 where none) and its beats, in seconds.
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """
@@ -85,17 +72,16 @@ def in_tempo_range(bpm: float, low: float = 70.0, high: float = 90.0) -> bool:
 
 
 def beat_strength(audio: np.ndarray, sample_rate: int, bpm: float) -> float:
-    """The autocorrelation of the onset envelope at the lag of one beat at ``bpm``, over its value at lag 0:
-    near 1 for hits that repeat every beat, near 0 for no repeating pulse.
+    """The onset envelope's autocorrelation one beat at ``bpm`` later, over its value at lag 0: near 1 for hits on
+    every beat, near 0 for no repeating pulse.
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """
     if bpm <= 0:
         return 0.0
-    hop = 512
-    envelope = librosa.onset.onset_strength(y=np.asarray(audio, np.float32), sr=sample_rate, hop_length=hop)
+    envelope = librosa.onset.onset_strength(y=np.asarray(audio, np.float32), sr=sample_rate, hop_length=512)
     envelope = envelope - envelope.mean()
-    lag = int(round(60.0 / bpm * sample_rate / hop))
+    lag = int(round(60.0 / bpm * sample_rate / 512))
     if lag >= len(envelope) or not np.any(envelope):
         return 0.0
     correlation = librosa.autocorrelate(envelope)
@@ -103,10 +89,9 @@ def beat_strength(audio: np.ndarray, sample_rate: int, bpm: float) -> float:
 
 
 def fake_clips(real: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """The fakes of stored clips ``(clips, bins, frames)`` that every generator is measured beside, each of which
-    some measure must fail: ``noise`` at the real clips' level, each clip's first frame ``frozen``, each clip's
-    frames ``shuffled`` in time, a real clip's first second ``looped``, and a ``held chord``: each clip's first
-    frame's harmonic part held, with the clip's own drums (its changes over time) on top.
+    """Fakes of stored clips ``(clips, bins, frames)``, each of which some measure must fail: ``noise`` at their
+    level, the first frame ``frozen``, the frames ``shuffled``, the first second ``looped``, and a ``held chord``
+    (the first frame's harmonic part held under the clip's own changes over time).
 
     Notebook: notebooks/05b_beat_lstm.ipynb
     """
@@ -122,50 +107,41 @@ def fake_clips(real: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarr
 
 
 def _hpss(stored: np.ndarray, settings: SpectrogramSettings) -> tuple[np.ndarray, np.ndarray]:
-    """librosa's harmonic-percussive separation of a stored spectrogram's power: ``(harmonic, percussive)``."""
     return librosa.decompose.hpss(stored_to_magnitude(stored, settings) ** 2)
 
 
 def harmonic_share(stored: np.ndarray, settings: SpectrogramSettings, seconds: float = 5.0) -> tuple[float, float]:
-    """The harmonic part's share of the energy (librosa's HPSS) in the first and in the last ``seconds`` of a
-    sound: held notes and chords are harmonic, hits percussive; a chord that fades takes the share down.
+    """The harmonic part's share of the energy (librosa's HPSS) in the first and in the last ``seconds``: a
+    chord that fades takes it down.
 
     Notebook: notebooks/05c_song_generator.ipynb
     """
     harmonic, percussive = _hpss(stored, settings)
     n = max(1, int(seconds * settings.sample_rate / settings.hop_length))
-    share = lambda part: float(harmonic[:, part].sum() / max((harmonic + percussive)[:, part].sum(), 1e-12))  # noqa: E731
-    return share(slice(0, n)), share(slice(-n, None))
+    total = harmonic + percussive
+    return tuple(float(harmonic[:, p].sum() / max(total[:, p].sum(), 1e-12)) for p in (slice(0, n), slice(-n, None)))
 
 
-def bar_chroma(stored: np.ndarray, settings: SpectrogramSettings, frames_per_bar: float) -> np.ndarray:
-    """Each bar's mean chroma (the harmonic part's pitch classes), scaled to unit length: ``(bars, 12)``."""
+def bar_chroma_movement(stored: np.ndarray, settings: SpectrogramSettings, frames_per_bar: float) -> float:
+    """The mean cosine distance between successive bars' mean chroma of the harmonic part (0: one chord all
+    along), bars of ``frames_per_bar`` frames.
+
+    Notebook: notebooks/05c_song_generator.ipynb
+    """
     harmonic, _ = _hpss(stored, settings)
     chroma = librosa.feature.chroma_stft(S=harmonic, sr=settings.sample_rate, n_fft=settings.n_fft, norm=None)
     edges = np.arange(0, chroma.shape[1] + 1, max(frames_per_bar, 1.0)).astype(int)
     bars = [chroma[:, a:b].mean(axis=1) for a, b in zip(edges[:-1], edges[1:]) if b > a]
-    if not bars:  # a sound shorter than one bar
-        return np.zeros((0, chroma.shape[0]))
-    bars = np.stack(bars)
-    return bars / np.maximum(np.linalg.norm(bars, axis=1, keepdims=True), 1e-12)
-
-
-def bar_chroma_movement(stored: np.ndarray, settings: SpectrogramSettings, frames_per_bar: float) -> float:
-    """How far the chords move from one bar to the next: the mean cosine distance between successive bars'
-    chroma (0: the same chord all along). Bars of ``frames_per_bar`` frames (4 beats of the beat tracker).
-
-    Notebook: notebooks/05c_song_generator.ipynb
-    """
-    bars = bar_chroma(stored, settings, frames_per_bar)
     if len(bars) < 2:
         return 0.0
+    bars = np.stack(bars)
+    bars = bars / np.maximum(np.linalg.norm(bars, axis=1, keepdims=True), 1e-12)
     return float(np.mean(1.0 - (bars[1:] * bars[:-1]).sum(axis=1)))
 
 
 def nearest_distance(clips: np.ndarray, training: np.ndarray) -> float:
-    """The mean, over ``clips`` ``(n, bins, frames)``, of the RMS difference to the nearest training clip (stored
-    values): a copy of a training clip scores 0; real clips of other songs score the floor a generator must not
-    go below.
+    """The mean over ``clips`` ``(n, bins, frames)`` of the RMS difference to the nearest training clip: 0 for a
+    copy; real clips of other songs give the floor a generator must not go below.
 
     Notebook: notebooks/05c_song_generator.ipynb
     """
@@ -177,19 +153,17 @@ def nearest_distance(clips: np.ndarray, training: np.ndarray) -> float:
 
 def fake_songs(real: np.ndarray, training: np.ndarray, settings: SpectrogramSettings,
                rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Fakes of whole sounds ``(n, bins, frames)`` (20 seconds of real songs), each of which a song measure must
-    fail: ``noise`` at the real level, the first frame ``frozen``, the frames ``shuffled``, a training clip
-    ``looped`` to the length, and one ``held chord`` (the first second's harmonic part, held) over the song's own
-    drums (its percussive part).
+    """Fakes of whole sounds ``(n, bins, frames)`` as :func:`fake_clips`, but a training clip ``looped`` and the
+    first second's harmonic part held over the song's own percussive part.
 
     Notebook: notebooks/05c_song_generator.ipynb
     """
     real, training = np.asarray(real, np.float32), np.asarray(training, np.float32)
     frames, clip = real.shape[2], training.shape[2]
-    looped = np.stack([np.tile(training[i % len(training)], (1, frames // clip + 1))[:, :frames] for i in range(len(real))])
+    looped = np.stack([np.tile(training[i % len(training)], (1, frames // clip + 1))[:, :frames]
+                       for i in range(len(real))])
     held = []
-    for song in real:
-        harmonic, percussive = _hpss(song, settings)
+    for harmonic, percussive in (_hpss(song, settings) for song in real):
         chord = harmonic[:, : max(2, int(settings.sample_rate / settings.hop_length))].mean(axis=1, keepdims=True)
         held.append(lesson01.to_unit(np.sqrt(chord + percussive), settings))
     return {"noise": np.clip(real.mean() + 0.3 * (rng.random(real.shape) - 0.5), 0, 1).astype(np.float32),

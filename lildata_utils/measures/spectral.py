@@ -1,10 +1,4 @@
-"""Measures of stored spectrograms: distance, brightness, notes, hits and spread over time.
-
-* :func:`log_spectral_distance`: the RMS difference in dB;
-* :func:`spectral_centroid_hz` and :func:`band_levels`: "brightness";
-* :func:`chroma_db` and :func:`chroma_distance_db`: which notes sound, frame by frame, loudness and timbre aside;
-* :func:`onset_envelope` and :func:`onset_distance`: where the hits are (the spectral flux);
-* :func:`variance_ratio`: how much generated frames vary over time against real ones (over-smoothing).
+"""Measures of stored spectrograms: distance, brightness, notes (chroma), hits (onsets) and spread over time.
 
 Notebook: notebooks/04_genre_transfer.ipynb
 """
@@ -35,8 +29,8 @@ def band_levels(stored: np.ndarray, settings: SpectrogramSettings) -> dict[str, 
 
 
 def chroma_db(stored: np.ndarray, settings: SpectrogramSettings) -> np.ndarray:
-    """Which pitch classes sound, frame by frame: the chromagram with each frame's loudest class at 0 dB
-    (floor -40 dB), so loudness and timbre do not count, only the notes. ``(12, frames)``."""
+    """The chromagram ``(12, frames)`` with each frame's loudest pitch class at 0 dB (floor -40 dB): the notes,
+    loudness and timbre aside."""
     power = stored_to_magnitude(stored, settings) ** 2
     chroma = librosa.feature.chroma_stft(S=power, sr=settings.sample_rate, n_fft=settings.n_fft, norm=None)
     chroma = chroma / np.maximum(chroma.max(axis=0, keepdims=True), 1e-10)
@@ -44,7 +38,7 @@ def chroma_db(stored: np.ndarray, settings: SpectrogramSettings) -> np.ndarray:
 
 
 def chroma_distance_db(stored_a: np.ndarray, stored_b: np.ndarray, settings: SpectrogramSettings) -> float:
-    """The RMS difference of two clips' :func:`chroma_db`, in dB: near the content's means its notes stayed."""
+    """The RMS difference of two clips' :func:`chroma_db`, in dB."""
     return float(np.sqrt(np.mean((chroma_db(stored_a, settings) - chroma_db(stored_b, settings)) ** 2)))
 
 
@@ -55,8 +49,7 @@ def onset_envelope(stored: np.ndarray, settings: SpectrogramSettings) -> np.ndar
 
 
 def onset_distance(stored_a: np.ndarray, stored_b: np.ndarray, settings: SpectrogramSettings) -> float:
-    """The RMS difference of two clips' onset envelopes: where in time the hits are (0 for the same clip, about
-    0.2 to 0.6 between clips of different songs)."""
+    """The RMS difference of two clips' onset envelopes (0 for the same clip, about 0.2 to 0.6 across songs)."""
     return float(np.sqrt(np.mean((onset_envelope(stored_a, settings) - onset_envelope(stored_b, settings)) ** 2)))
 
 
@@ -67,8 +60,7 @@ def frame_variance(stored: np.ndarray) -> np.ndarray:
 
 
 def variance_ratio(generated: np.ndarray, real: np.ndarray) -> float:
-    """The variance over time of generated frames over that of real ones, ``(clips, bins, frames)`` each:
-    about 1 for frames that vary as real ones do, far below 1 for over-smoothed ones.
+    """Generated frames' variance over time over real ones': about 1 as real, far below for over-smoothed ones.
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """

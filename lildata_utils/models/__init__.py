@@ -1,5 +1,3 @@
-"""Models: :mod:`.classifiers` builds every registered classifier from the lessons' code, :mod:`.baselines`
-saves notebook 02's logistic regressions as Keras models, :mod:`.pretrained` finds ImageNet weights,
-:mod:`.saving` saves atomically and loads with safe mode on, :mod:`.explain` is Grad-CAM (all but
-:mod:`.pretrained` import TensorFlow).
-"""
+"""Models: every registered classifier (:mod:`.classifiers`), notebook 02's baselines as Keras models
+(:mod:`.baselines`), ImageNet weights (:mod:`.pretrained`), safe saving and loading (:mod:`.saving`) and Grad-CAM
+(:mod:`.explain`); all but :mod:`.pretrained` import TensorFlow."""

@@ -1,8 +1,6 @@
-"""Notebook 02's baselines as Keras models, so that a baseline run is saved, judged and used like any other.
-
-Scikit-learn's logistic regression on standardised features (the lesson's ``fit_baseline``) predicts
-``softmax(((x - mean) / scale) @ coef.T + intercept)``: one Dense softmax layer on the features (computed by
-:class:`ClipFeatures` with the lesson's own functions), the standardisation folded into its weights.
+"""Notebook 02's baselines as Keras models, saved, judged and used like any other run: the lesson's logistic
+regression on standardised features is one Dense softmax layer on :class:`ClipFeatures`, the standardisation
+folded into its weights.
 
 Notebook: notebooks/02_classifier.ipynb
 """
@@ -18,7 +16,6 @@ from ..lessons import classifier as lesson
 __all__ = ["BASELINE_FEATURES", "ClipFeatures", "baseline_model", "features"]
 
 BASELINE_FEATURES = {"softmax": lesson.average_spectrum, "statistics": lesson.summary_statistics}
-"""The features each baseline reads (the lesson's functions)."""
 
 
 @keras.saving.register_keras_serializable(package="lildata")
@@ -39,8 +36,8 @@ class ClipFeatures(layers.Layer):
 
 
 def features(data, clips: np.ndarray, kind: str | callable, batch: int = 128) -> np.ndarray:
-    """The features of some clips of a prepared dataset, a batch at a time (memory stays small); ``kind`` is
-    ``softmax``, ``statistics`` or a lesson function of stored clips."""
+    """The features of some clips of a prepared dataset, a batch at a time; ``kind`` is ``softmax``,
+    ``statistics`` or a lesson function of stored clips."""
     fn = BASELINE_FEATURES[kind] if isinstance(kind, str) else kind
     parts = [np.asarray(fn(np.stack([data.spectrogram(int(c)) for c in clips[i:i + batch]]).astype(np.float32)))
              for i in range(0, len(clips), batch)]
@@ -48,8 +45,8 @@ def features(data, clips: np.ndarray, kind: str | callable, batch: int = 128) ->
 
 
 def baseline_model(fit, kind: str, input_shape: tuple[int, int], n_labels: int) -> keras.Model:
-    """A fitted baseline (the lesson's ``fit_baseline``: StandardScaler, then LogisticRegression) as a Keras model
-    that gives the same probabilities; every one of ``n_labels`` must have been seen in training."""
+    """A fitted baseline (the lesson's ``fit_baseline``) as a Keras model that gives the same probabilities; every
+    one of ``n_labels`` must have been seen in training."""
     scaler, regression = fit.steps[0][1], fit.steps[-1][1]
     if len(regression.classes_) != n_labels:
         raise ValueError(f"the baseline saw {len(regression.classes_)} of {n_labels} labels in training")
@@ -57,11 +54,9 @@ def baseline_model(fit, kind: str, input_shape: tuple[int, int], n_labels: int) 
     coef, intercept = regression.coef_, regression.intercept_
     if len(regression.classes_) == 2:  # two labels: one score z for the second, P = softmax([0, z])
         coef, intercept = np.concatenate([np.zeros_like(coef), coef]), np.concatenate([[0.0], intercept])
-    kernel = (coef / scale).T
-    bias = intercept - (coef * scaler.mean_ / scale).sum(axis=1)
     inputs = keras.Input((*input_shape, 1), name="spectrogram")
-    x = ClipFeatures(kind, name="features")(inputs)
     head = layers.Dense(n_labels, activation="softmax", name="genre", dtype="float32")
-    model = keras.Model(inputs, head(x), name=f"{kind}_baseline")
-    head.set_weights([kernel.astype(np.float32), bias.astype(np.float32)])
+    model = keras.Model(inputs, head(ClipFeatures(kind, name="features")(inputs)), name=f"{kind}_baseline")
+    bias = intercept - (coef * scaler.mean_ / scale).sum(axis=1)
+    head.set_weights([(coef / scale).T.astype(np.float32), bias.astype(np.float32)])
     return model

@@ -1,6 +1,5 @@
-"""Every registered classifier, built from the lessons' own code with the course's defaults: ``lildata``, the
-recipe of notebook 02 (section 6) or with ``paper_setup`` the paper's ``lil_data``; ``softmax`` and
-``statistics``, notebook 02's baselines (:mod:`~lildata_utils.models.baselines`); ``resnet50``, notebook 03's.
+"""Every registered classifier, built from the lessons' code: ``lildata`` (notebook 02's recipe, or with
+``paper_setup`` the paper's ``lil_data``), the baselines ``softmax`` and ``statistics``, and notebook 03's ``resnet50``.
 
 Notebook: notebooks/02_classifier.ipynb
 """
@@ -19,8 +18,7 @@ __all__ = ["build_classifier", "fit_baseline_model", "mel_bands", "uses_mixup"]
 
 
 def mel_bands(data, clips: np.ndarray, n_mels: int = 64, batch: int = 64):
-    """Notebook 02's ``MelBands`` layer, its bands standardised with the mean and variance of each band over
-    the training ``clips`` (summed a batch at a time, so a dataset larger than memory works too)."""
+    """Notebook 02's ``MelBands`` layer, each band standardised over the training ``clips`` (a batch at a time)."""
     s = data.settings
     raw = lesson02.MelBands(s.sample_rate, s.n_fft, s.floor_db, s.ceiling_db, np.zeros(n_mels), np.ones(n_mels),
                             dtype="float32")
@@ -60,8 +58,7 @@ def build_classifier(settings: TrainSettings, data, labels: list[str], train_cli
 
 
 def fit_baseline_model(settings: TrainSettings, data, splits: dict, labels: list[str]):
-    """Notebook 02's ``fit_baseline`` on the training clips (its strength chosen on the validation clips),
-    as a Keras model that gives the same probabilities."""
+    """Notebook 02's ``fit_baseline`` (its strength chosen on the validation clips) as a Keras model."""
     (train, y_train), (val, y_val) = splits["train"], splits["val"]
     fit = lesson02.fit_baseline(features(data, train, settings.model), y_train,
                                 features(data, val, settings.model), y_val)

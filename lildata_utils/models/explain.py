@@ -1,7 +1,4 @@
-"""Grad-CAM (Selvaraju et al., 2017): which parts of a spectrogram drove a classifier's decision.
-
-Each filter map of a convolution is weighted by the mean gradient of the genre's score with respect to it; their
-positive sum, scaled to the spectrogram's size, maps the time-frequency regions that raised the score.
+"""Grad-CAM (Selvaraju et al., 2017): which time-frequency regions of a spectrogram raised a classifier's score.
 
 Notebook: notebooks/02_classifier.ipynb
 """
@@ -16,7 +13,7 @@ __all__ = ["grad_cam", "last_conv_layer"]
 
 
 def last_conv_layer(model) -> str:
-    """The name of the last layer with 4-D output that is a convolution (``conv4`` for Lil Data)."""
+    """The name of the last Conv2D layer (``conv4`` for Lil Data)."""
     names = [layer.name for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
     if not names:
         raise ValueError(f"{model.name} has no Conv2D layer for Grad-CAM")
@@ -29,15 +26,14 @@ def grad_cam(model, stored: np.ndarray, label: int | None = None, layer: str | N
 
     Notebook: notebooks/02_classifier.ipynb
     """
-    layer = layer or last_conv_layer(model)
-    probe = keras.Model(model.inputs, [model.get_layer(layer).output, model.outputs[0]])
+    probe = keras.Model(model.inputs, [model.get_layer(layer or last_conv_layer(model)).output, model.outputs[0]])
     x = tf.convert_to_tensor(np.asarray(stored, np.float32)[None, ..., None])
     with tf.GradientTape() as tape:
         maps, probs = probe(x, training=False)
         if label is None:
             label = int(tf.argmax(probs[0]))
         score = tf.math.log(probs[:, label] + 1e-9)
-    weights = tf.reduce_mean(tape.gradient(score, maps), axis=(1, 2), keepdims=True)
+    weights = tf.reduce_mean(tape.gradient(score, maps), axis=(1, 2), keepdims=True)  # each filter map's weight
     cam = tf.nn.relu(tf.reduce_sum(weights * maps, axis=-1))[0]
     cam = tf.image.resize(cam[..., None], stored.shape, method="bilinear")[..., 0].numpy()
     top = cam.max()

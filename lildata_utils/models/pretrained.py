@@ -13,20 +13,14 @@ from ..errors import LildataError
 
 __all__ = ["resolve_weights"]
 
-_IMAGENET_FILES = {
-    "resnet50": "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
-    "vgg19": "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
-}
-
 
 def resolve_weights(weights: str | None, name: str = "resnet50") -> str | None:
-    """What keras.applications takes for a choice of weights of ``name`` (``resnet50`` or ``vgg19``): ``"imagenet"``
-    (downloaded when needed), ``None`` (random weights) or a file path.
+    """What keras.applications takes for a choice of weights of ``name`` (``resnet50`` or ``vgg19``): ``"imagenet"``,
+    ``None`` (random weights) or a file path.
 
     Args:
         weights: ``"imagenet"``, ``"auto"`` (ImageNet if cached or the download server answers, never with
-            ``LILDATA_OFFLINE=1``, as in the tests; else none), ``"none"`` or ``None``, or a weights file (a
-            :class:`LildataError` if it does not exist).
+            ``LILDATA_OFFLINE=1``), ``"none"`` or ``None``, or a weights file (a :class:`LildataError` if missing).
 
     Notebook: notebooks/03_resnet.ipynb
     """
@@ -34,7 +28,8 @@ def resolve_weights(weights: str | None, name: str = "resnet50") -> str | None:
     if choice in ("none", "imagenet"):
         return None if choice == "none" else "imagenet"
     if choice == "auto":
-        if (Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models" / _IMAGENET_FILES[name]).exists():
+        cached = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
+        if (cached / f"{name}_weights_tf_dim_ordering_tf_kernels_notop.h5").exists():
             return "imagenet"
         if os.environ.get("LILDATA_OFFLINE") == "1":
             print(f"{name}: offline (LILDATA_OFFLINE=1), so random weights instead of ImageNet")
@@ -45,7 +40,6 @@ def resolve_weights(weights: str | None, name: str = "resnet50") -> str | None:
         except OSError:
             print(f"{name}: the ImageNet weights cannot be downloaded here, so random weights are used")
             return None
-    path = Path(weights)
-    if not path.exists():
+    if not (path := Path(weights)).exists():
         raise LildataError(f"{name} weights file {path} does not exist")
     return str(path)

@@ -34,7 +34,16 @@ def load_keras(path: str | Path):
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"{path}: no such model file")
-    _check_model_archive(path)
+    try:  # a zip: no member may fill memory or disk when it is read
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        members = []  # not a zip: Keras says what it is not
+    for member in members:
+        if member.filename == "config.json" and member.file_size > LIMITS["model_config_bytes"][1]:
+            raise ModelError(f"{path}: refused: its config is {member.file_size / 2**20:.0f} MiB, far more than a "
+                             "model of this course needs")
+        check_ratio(member, path, ModelError)
     try:
         return keras.saving.load_model(path, safe_mode=True)
     except Exception as error:  # Keras raises many types for a bad file
@@ -45,20 +54,3 @@ def load_keras(path: str | Path):
                              "safe_mode=False)") from None
         first = text.strip().splitlines()[0][:200] if text.strip() else type(error).__name__
         raise ModelError(f"{path}: not a Keras model that can be read ({first})") from None
-
-
-def _check_model_archive(path: Path) -> None:
-    """A ``.keras`` file is a zip: its config must be small and no member far larger than it is compressed,
-    so that a small file cannot fill memory or disk when it is read."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, OSError):
-        return  # not a zip: Keras says what it is not
-    for member in members:
-        if member.filename == "config.json" and member.file_size > LIMITS["model_config_bytes"][1]:
-            raise ModelError(f"{path}: refused: its config is {member.file_size / 2**20:.0f} MiB, far more than a "
-                             "model of this course needs")
-        check_ratio(member, path, ModelError)
-
-

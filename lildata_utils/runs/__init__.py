@@ -1,16 +1,7 @@
 """Run folders and the runs that fill them: classifiers, generators, transfers.
 
-A run folder is claimed before anything is written into it: a new or empty folder gets the mark
-:data:`FOLDER_MARK` (``{"kind": ...}``), a folder with the mark or the ``config.json`` of this kind is this
-command's own from an earlier run, and anything else (someone's files, another kind of run, a dataset) is
-refused untouched. Every run holds :class:`~lildata_utils.files.FolderLock` while it writes.
-
-* :mod:`~lildata_utils.runs.classifier`: train, resume, evaluate and predict with a classifier;
-* :mod:`~lildata_utils.runs.evaluate`: load a run, judge clips, the confusion of a split;
-* :mod:`~lildata_utils.runs.backup`: the per-epoch backup that ``--resume`` continues from;
-* :mod:`~lildata_utils.runs.generator`: train a generator, generate a sound, measure it;
-* :mod:`~lildata_utils.runs.song`: the song generator's chords and drums (notebook 05c);
-* :mod:`~lildata_utils.runs.transfer`: genre transfer between two clips.
+A folder is claimed (marked :data:`FOLDER_MARK`) before anything is written into it, and locked while it is;
+someone's files, another kind of run or a dataset are refused untouched.
 
 Notebook: notebooks/02_classifier.ipynb
 """
@@ -27,12 +18,8 @@ from ..files import FolderLock, read_json, write_json
 __all__ = ["FOLDER_MARK", "KINDS", "RunFolder", "claim_folder", "folder_kind"]
 
 KINDS = {"classifier": "lildata-classifier-run", "generator": "lildata-generator-run",
-         "transfer": "lildata-transfer", "sound": "lildata-generated-sound"}
-"""The kind written into each run's mark and ``config.json``, by the short name the code uses."""
-
-FOLDER_MARK = ".lildata.json"
-"""The mark a command leaves in an output folder it claimed: ``{"kind": ...}``."""
-
+         "transfer": "lildata-transfer", "sound": "lildata-generated-sound"}  # in each run's mark and config.json
+FOLDER_MARK = ".lildata.json"  # {"kind": ...}, left in an output folder a command claimed
 _WHAT = {"classifier": "a classifier run", "generator": "a generator run", "transfer": "a transfer's output folder",
          "sound": "a generated sound's folder"}
 
@@ -55,32 +42,26 @@ def _foreign(folder: Path) -> list[str]:
 
 def claim_folder(folder: str | Path, kind: str, what: str, ours: Callable[[Path], bool] | None = None,
                  create: bool = True) -> Path:
-    """Make ``folder`` an output folder of ``kind`` that a command may write its own names into, or refuse it.
+    """Make ``folder`` an output folder of ``kind`` (``what`` names it in messages), or refuse it with a one-line
+    :class:`LildataError`.
 
     Args:
-        folder: The output folder.
-        kind: The kind of output, for example ``lildata-transfer``.
-        what: How a message names it, for example ``a transfer's output folder``.
         ours: Recognises this command's outputs from before folders were marked (they are then marked).
         create: Make and mark the folder; ``False`` only checks that it could be claimed.
-
-    Raises:
-        LildataError: The folder cannot be used, in one line.
     """
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise LildataError(f"{folder}: is a file; give a folder for {what}")
-    found = folder_kind(folder) if folder.is_dir() else None
+    found = folder_kind(folder)
     if found == kind:
         return folder
     if found is not None:
         raise LildataError(f"{folder}: holds lildata's {found}, not {what}; choose another folder")
-    if folder.is_dir():
-        foreign = _foreign(folder)
-        if foreign and not (ours is not None and ours(folder)):
-            shown = ", ".join(foreign[:3]) + (" ..." if len(foreign) > 3 else "")
-            raise LildataError(f"{folder}: holds files that lildata did not make ({shown}); choose an empty or "
-                               f"new folder for {what}")
+    foreign = _foreign(folder) if folder.is_dir() else []
+    if foreign and not (ours is not None and ours(folder)):
+        shown = ", ".join(foreign[:3]) + (" ..." if len(foreign) > 3 else "")
+        raise LildataError(f"{folder}: holds files that lildata did not make ({shown}); choose an empty or "
+                           f"new folder for {what}")
     if create:
         folder.mkdir(parents=True, exist_ok=True)
         write_json(folder / FOLDER_MARK, {"kind": kind})
@@ -99,11 +80,7 @@ class RunFolder:
         self.path, self.kind = Path(folder), kind
 
     def config(self) -> dict[str, Any] | None:
-        """The run's ``config.json``, or ``None`` for a new or empty folder (marks of lildata aside).
-
-        Raises:
-            RunError: A file, or a folder that holds anything but a run of this kind (never touched).
-        """
+        """The run's ``config.json``, ``None`` for a new or empty folder; a :class:`RunError` for anything else."""
         path, what = self.path, _WHAT[self.kind]
         if path.exists() and not path.is_dir():
             raise RunError(f"{path}: is a file, not a run folder")

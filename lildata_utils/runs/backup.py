@@ -1,9 +1,6 @@
-"""The per-epoch keeping of a classifier run, that ``lildata train --resume`` continues from.
-
-After each epoch, in this order: the history (``history.json``), the best model so far (``model.keras``), then the
-backup, ``backup/epoch-NNNNN.weights.h5`` (the weights and the optimiser's state) and last ``backup/state.json``,
-which names it. Each file is written whole or not at all, so a run killed at any moment resumes from its last
-backup with every epoch of its history, and one whose backup cannot be read starts again.
+"""The per-epoch keeping of a classifier run that ``lildata train --resume`` continues from: each epoch,
+``history.json``, the best ``model.keras``, ``backup/epoch-NNNNN.weights.h5`` and last ``backup/state.json``,
+each written whole or not at all.
 
 Notebook: notebooks/02_classifier.ipynb
 """
@@ -24,14 +21,12 @@ from ..models.saving import save_keras
 
 __all__ = ["BACKUP", "RunKeeper", "history", "remove_backup", "restore"]
 
-BACKUP = "backup"
-"""The folder of a run's backup, inside the run (there only while it trains)."""
-
+BACKUP = "backup"  # the folder of a run's backup, inside the run while it trains
 _WEIGHTS_NAME = re.compile(r"^epoch-\d{5}\.weights\.h5$")
 
 
 def _history_csv(path: Path) -> dict[str, list[float]]:
-    """The ``history.csv`` of an older version, each epoch once (a line cut short by a kill left out)."""
+    """An older version's ``history.csv``, each epoch once (a line cut short by a kill left out)."""
     rows: dict[int, dict[str, float]] = {}
     with open(path, newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
@@ -45,8 +40,7 @@ def _history_csv(path: Path) -> dict[str, list[float]]:
 
 
 def history(run_dir: str | Path) -> dict[str, list[float]]:
-    """A run's loss and accuracy per epoch so far (``history.json``, or an older version's ``history.csv``);
-    ``{}`` when there is none or it cannot be read.
+    """A run's loss and accuracy per epoch so far (``history.json``, or an older ``history.csv``), else ``{}``.
 
     Notebook: notebooks/02_classifier.ipynb
     """
@@ -61,11 +55,7 @@ def history(run_dir: str | Path) -> dict[str, list[float]]:
 
 
 class RunKeeper(keras.callbacks.Callback):
-    """Writes a run's history, its best model and its backup after every epoch (see the module's docstring).
-
-    Args:
-        run_dir: The run folder.
-        history: The epochs already done (a resumed run's), which the new ones extend.
+    """Writes a run's history, best model and backup after every epoch, extending a resumed run's ``history``.
 
     Notebook: notebooks/02_classifier.ipynb
     """
@@ -97,10 +87,7 @@ class RunKeeper(keras.callbacks.Callback):
 
 
 def restore(run_dir: str | Path, model) -> int:
-    """Load a run's last backup into ``model`` (compiled); returns the epochs already done (0 without a backup).
-
-    Raises:
-        RunError: The backup is there but cannot be read (the caller starts the run again).
+    """Load a run's last backup into ``model``: the epochs done (0: no backup), a :class:`RunError` if unreadable.
 
     Notebook: notebooks/02_classifier.ipynb
     """

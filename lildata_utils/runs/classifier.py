@@ -1,13 +1,6 @@
-"""Training the genre classifiers the way ``lildata train`` does, and the run folder each leaves::
-
-    RUN_DIR/model.keras      the model of the lowest validation loss (a baseline: its fitted regression)
-    RUN_DIR/config.json      kind, data settings, training settings, labels, strategy; finished at the end
-    RUN_DIR/history.json     loss and accuracy per epoch (a fitted baseline has none)
-    RUN_DIR/metrics.json     accuracy per clip and per song on each split, confusion matrix ...
-    RUN_DIR/confusion.png, RUN_DIR/curves.png
-    RUN_DIR/backup/          the last epoch's state while a network trains (:mod:`.backup`, for --resume)
-
-Reading a run back and judging it is :mod:`.evaluate`; its names are here too, as the notebooks use them.
+"""Training the genre classifiers the way ``lildata train`` does, into a run folder: ``model.keras`` (the best
+epoch's), ``config.json`` (finished last), ``history.json``, ``metrics.json``, ``confusion.png``, ``curves.png``
+and, while a network trains, ``backup/``. :mod:`.evaluate`'s names are here too, as the notebooks use them.
 
 Notebook: notebooks/02_classifier.ipynb
 """
@@ -45,14 +38,12 @@ __all__ = ["BASELINES", "baseline_score", "build_classifier", "clip_predictions"
            "evaluate", "finished", "get_strategy", "history", "load_run", "mel_bands", "predict_file", "read_metrics",
            "save_run", "settings_of_run", "split_clips", "train"]
 
-BASELINES = ("softmax", "statistics")
-"""The classifiers that are fitted (scikit-learn's logistic regression), not trained epoch by epoch."""
+BASELINES = ("softmax", "statistics")  # fitted (scikit-learn's logistic regression), not trained epoch by epoch
 
 
 def get_strategy(name: str = "auto"):
-    """A ``tf.distribute`` strategy by name (:data:`~lildata_utils.registry.STRATEGIES`): ``auto`` is a TPU strategy
-    on a TPU runtime, ``MirroredStrategy`` with several GPUs, else the default (one device); ``multiworker`` reads
-    the cluster from ``TF_CONFIG``. The same training code runs under each.
+    """A ``tf.distribute`` strategy by name (:data:`~lildata_utils.registry.STRATEGIES`); ``auto``: a TPU's on a TPU
+    runtime, ``MirroredStrategy`` with several GPUs, else the default; ``multiworker`` reads ``TF_CONFIG``.
 
     Notebook: notebooks/02_classifier.ipynb
     """
@@ -88,12 +79,8 @@ def epoch_lines():
 
 
 def settings_of_run(config: dict[str, Any]) -> TrainSettings:
-    """The training settings in a run's ``config.json`` (keys of older versions left out, missing ones at their
-    defaults), with the run's labels.
-
-    Raises:
-        RunError: Settings this version cannot read, or a Lil Data run made before the recipe (its own network,
-            which is not the recipe's).
+    """The training settings and labels in a run's ``config.json`` (older versions' keys left out, missing ones at
+    their defaults); a :class:`RunError` for settings this version cannot read or a Lil Data from before the recipe.
 
     Notebook: notebooks/02_classifier.ipynb
     """
@@ -111,8 +98,7 @@ def settings_of_run(config: dict[str, Any]) -> TrainSettings:
 
 
 def finished(run_dir: str | Path) -> bool:
-    """Whether ``run_dir`` holds a finished classifier run: its settings say so, its model and metrics are there
-    and no backup is left.
+    """Whether ``run_dir`` holds a finished classifier run (its config says so, its files are there, no backup).
 
     Notebook: notebooks/02_classifier.ipynb
     """
@@ -129,8 +115,7 @@ def read_metrics(run_dir: str | Path) -> dict[str, Any]:
 
 def baseline_score(data: PreparedDataset, labels: list[str], feature: Callable, fit: Callable,
                    split_by: str = "song", seed: int = 0) -> float:
-    """The test accuracy per clip of a baseline: ``fit`` (the lesson's ``fit_baseline``) on the ``feature`` of the
-    training clips, its strength chosen on the validation clips, scored on the test clips.
+    """The test accuracy per clip of ``fit`` on the training clips' ``feature``, its strength chosen on validation.
 
     Notebook: notebooks/02_classifier.ipynb
     """
@@ -150,8 +135,7 @@ def _run_config(data: PreparedDataset, settings: TrainSettings, model, strategy=
 
 
 def _claim(run_dir: Path, create: bool = True) -> Path:
-    """Claim a run folder, or with ``create=False`` only check that it could be (a run of an older version, without
-    the mark, is this command's own too: :meth:`RunFolder.config` checks what its ``config.json`` holds)."""
+    """A run folder claimed (an older version's run, without the mark, is ours too)."""
     try:
         return claim_folder(run_dir, KINDS["classifier"], "a classifier run", create=create,
                             ours=lambda folder: (folder / "config.json").is_file())
@@ -159,33 +143,15 @@ def _claim(run_dir: Path, create: bool = True) -> Path:
         raise RunError(str(error)) from None
 
 
-def _save_figures(run_dir: Path, history_: dict, metrics: dict) -> None:
-    if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
-        plt.switch_backend("Agg")  # no window opens for a figure only saved
-    fig, _ = plot_confusion(metrics["confusion_matrix"], metrics["labels"])
-    save_figure(fig, run_dir / "confusion.png", dpi=90)
-    fig, _ = plot_history(history_)
-    save_figure(fig, run_dir / "curves.png", dpi=90)
-
-
 def save_run(run_dir: str | Path, model, history_: dict, data: PreparedDataset, settings: TrainSettings,
              seconds: float | None = None, config: dict | None = None, splits: dict | None = None) -> dict[str, Any]:
-    """Write a trained classifier as a run folder, the way ``lildata train`` does, so that later notebooks,
-    ``evaluate`` and ``predict`` find it: ``model.keras``, ``config.json``, ``history.json``, ``metrics.json``
-    and the two figures; ``config.json`` says ``finished`` last.
+    """Write a trained classifier as a run folder, the way ``lildata train`` does; returns the metrics written.
 
     Args:
         run_dir: A new or empty folder (or a classifier run's, which this run replaces).
-        model: The trained model (its best epoch).
-        history_: Loss and accuracy per epoch (Keras' ``History.history``).
-        data: The dataset it was trained on.
-        settings: Its training settings.
-        seconds: Training time.
+        history_: Keras' ``History.history``.
         config: The run's ``config.json`` when already written (its model too).
         splits: The clips of each split (default: ``settings``' split).
-
-    Returns:
-        The metrics written to ``metrics.json``.
 
     Notebook: notebooks/02_classifier.ipynb
     """
@@ -221,13 +187,16 @@ def _judged(run_dir: Path, model, history_: dict, data: PreparedDataset, setting
                     "seconds": None if seconds is None else round(seconds, 1), "replicas": config.get("replicas", 1),
                     "parameters": int(model.count_params())})
     write_json(run_dir / "metrics.json", metrics)
-    _save_figures(run_dir, kept, metrics)
+    if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
+        plt.switch_backend("Agg")  # no window opens for a figure only saved
+    save_figure(plot_confusion(metrics["confusion_matrix"], metrics["labels"])[0], run_dir / "confusion.png", dpi=90)
+    save_figure(plot_history(kept)[0], run_dir / "curves.png", dpi=90)
     write_json(run_dir / "config.json", {**config, "finished": True})
     return metrics
 
 
 def _checked(data: PreparedDataset, settings: TrainSettings) -> tuple[TrainSettings, dict]:
-    """The settings with their labels, and the splits; a :class:`ValueError` for labels or splits that cannot train."""
+    """The settings with their labels, and the splits; a :class:`ValueError` for ones that cannot train."""
     labels = list(settings.labels or data.labels)
     missing = [label for label in labels if label not in data.labels]
     if missing:
@@ -254,26 +223,17 @@ def _old_run(folder: RunFolder, data: PreparedDataset, resume: bool) -> dict | N
 
 def train(data_dir: PreparedDataset | str | Path, run_dir: str | Path, settings: TrainSettings = TrainSettings(),
           resume: bool = False, verbose: int = 2, callbacks: list | None = None) -> dict[str, Any]:
-    """Train a classifier (a baseline is fitted), keep its best epoch, judge it on each split.
+    """Train a classifier (a baseline is fitted), keep its best epoch, judge it on each split; returns the metrics.
 
-    What it may delete: in a run folder it made, its own ``backup/`` when the run is over (or cannot be read),
-    and temporary files of its own killed runs. A folder that holds anything else is refused, untouched.
+    It deletes only its own ``backup/`` once the run is over and temporary files of its own killed runs.
 
     Args:
-        data_dir: A prepared dataset (or its folder).
-        run_dir: Where the run's files go (see the module's docstring): a new or empty folder, or with ``resume``
-            a run of this function.
-        settings: Training settings; with ``resume``, those saved in the run folder are used instead.
-        resume: Continue an interrupted run from its last finished epoch.
+        run_dir: A new or empty folder, or with ``resume`` (continue from the last finished epoch, with the
+            settings saved there) a run of this function.
         verbose: 0 silent, 2 one line per epoch (1: Keras' progress bar).
-        callbacks: More Keras callbacks.
-
-    Returns:
-        The metrics written to ``metrics.json``.
 
     Raises:
-        RunError: ``run_dir`` holds a run and ``resume`` is false, a run of another dataset, or files that are
-            not a run.
+        RunError: ``run_dir`` holds a run and ``resume`` is false, a run of another dataset, or other files.
         ValueError: Labels the dataset lacks, or a split without clips.
 
     Notebook: notebooks/02_classifier.ipynb
@@ -290,18 +250,13 @@ def train(data_dir: PreparedDataset | str | Path, run_dir: str | Path, settings:
             print(f"{run_dir}: this run had already finished")
             return read_metrics(run_dir)
         if settings.model in BASELINES:
-            return _baseline_run(data, run_dir, settings, splits)
+            start = time.perf_counter()
+            model = fit_baseline_model(settings, data, splits, list(settings.labels))
+            config = _run_config(data, settings, model)
+            write_json(run_dir / "config.json", config)
+            save_keras(model, run_dir / "model.keras")
+            return _judged(run_dir, model, {}, data, settings, time.perf_counter() - start, config, splits)
         return _train_network(data, run_dir, settings, splits, old is not None, verbose, callbacks)
-
-
-def _baseline_run(data: PreparedDataset, run_dir: Path, settings: TrainSettings, splits: dict) -> dict[str, Any]:
-    start = time.perf_counter()
-    model = fit_baseline_model(settings, data, splits, list(settings.labels))
-    config = _run_config(data, settings, model)
-    write_json(run_dir / "config.json", config)
-    save_keras(model, run_dir / "model.keras")
-    return save_run(run_dir, model, {}, data, settings, seconds=time.perf_counter() - start, config=config,
-                    splits=splits)
 
 
 def _fresh_model(settings: TrainSettings, data: PreparedDataset, splits: dict, strategy):
@@ -353,7 +308,7 @@ def _train_network(data: PreparedDataset, run_dir: Path, settings: TrainSettings
                             verbose=0 if verbose == 2 else verbose)
     seconds = time.perf_counter() - start
     best = load_keras(run_dir / "model.keras") if (run_dir / "model.keras").exists() else model
-    metrics = save_run(run_dir, best, keeper.history, data, settings, seconds=seconds, config=config, splits=splits)
+    metrics = _judged(run_dir, best, keeper.history, data, settings, seconds, config, splits)
     remove_backup(run_dir)  # ours: this run's backup, no longer needed
     return metrics
 
@@ -370,23 +325,10 @@ def _same_run(old: dict, settings: TrainSettings, data: PreparedDataset) -> bool
         list(settings.labels or data.labels) == list(before.labels)
 
 
-def _move_aside(run_dir: Path) -> Path:
-    """Rename a run folder to ``NAME.old-DATE-N`` beside it (never deleted); returns the new path."""
-    stamp, n = time.strftime("%Y%m%d-%H%M%S"), 1
-    while (kept := run_dir.with_name(f"{run_dir.name}.old-{stamp}-{n}")).exists():
-        n += 1
-    with RunFolder(run_dir, "classifier").lock("moving an older run aside"):
-        run_dir.rename(kept)
-    return kept
-
-
 def ensure_run(data: PreparedDataset | str | Path, run_dir: str | Path, settings: TrainSettings,
                verbose: int = 2) -> dict[str, Any]:
-    """The metrics of the run in ``run_dir``, trained first unless it already holds this finished run.
-
-    An interrupted run of the same settings and data is resumed; a run of other settings or data (or of an older
-    version the course no longer trains) is moved aside as ``RUN_DIR.old-...``, never deleted, and the run is
-    trained anew.
+    """The metrics of the run in ``run_dir``, trained first unless it holds this finished run: an interrupted one is
+    resumed, one of other settings or data moved aside as ``RUN_DIR.old-...`` (never deleted).
 
     Notebook: notebooks/02_classifier.ipynb
     """
@@ -399,6 +341,10 @@ def ensure_run(data: PreparedDataset | str | Path, run_dir: str | Path, settings
             return read_metrics(run_dir)
         return train(data, run_dir, settings, resume=True, verbose=verbose)
     if old is not None:
-        kept = _move_aside(run_dir)
+        stamp, n = time.strftime("%Y%m%d-%H%M%S"), 1
+        while (kept := run_dir.with_name(f"{run_dir.name}.old-{stamp}-{n}")).exists():
+            n += 1
+        with RunFolder(run_dir, "classifier").lock("moving an older run aside"):
+            run_dir.rename(kept)
         print(f"{run_dir}: holds a run of other settings or data; kept as {kept.name}, trained anew", flush=True)
     return train(data, run_dir, settings, verbose=verbose)

@@ -1,11 +1,12 @@
-"""A classifier run read back and judged: its model and settings, its predictions on a split, accuracy per clip and
-per song with the confusion matrix, and the genres of a whole audio file.
+"""A classifier run read back and judged: its predictions on a split, their accuracy and confusion, the genres of
+a whole audio file.
 
 Notebook: notebooks/02_classifier.ipynb
 """
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ LEAKY = ("split by chunk: clips of the same songs are in train and test, so thes
 
 
 def _run_config(run_dir: Path) -> tuple[dict[str, Any], tuple[int, int]]:
-    """A classifier run's ``config.json`` and the shape of its spectrograms, or one clear :class:`RunError`."""
+    """A classifier run's ``config.json`` and its spectrograms' shape, or one clear :class:`RunError`."""
     try:
         config = read_json(run_dir / "config.json", "the run's settings")
         kind = config.get("kind", KINDS["classifier"])
@@ -52,8 +53,7 @@ def load_run(run: str | Path):
 
     Raises:
         RunError: No such run folder, or its ``config.json`` is missing, damaged or another kind of run's.
-        ModelError: ``model.keras`` is missing, is not a Keras model, holds code (refused by safe mode), or does
-            not take the run's spectrograms.
+        ModelError: ``model.keras`` is missing, not a safe Keras model, or does not take the run's spectrograms.
 
     Notebook: notebooks/02_classifier.ipynb
     """
@@ -93,22 +93,13 @@ def clip_predictions(model, data: PreparedDataset, split: str,
 
 def evaluate(model, data: PreparedDataset | str | Path, split: str = "test",
              run_config: dict | None = None) -> dict[str, Any]:
-    """Judge a model on one split of its run: accuracy per clip and per song (a song's genre: the highest mean
-    probability over its clips), per label, and the confusion matrix.
-
-    Args:
-        model: A Keras model, a run folder or a ``model.keras`` path.
-        data: The prepared dataset (or its folder).
-        split: ``train``, ``val`` or ``test``.
-        run_config: The run's ``config.json`` (read from the run folder when ``model`` is a path).
+    """Judge a model (or a run folder, a ``model.keras``) on one split of its run (``run_config``: its
+    ``config.json``, read from the run when not given); a :class:`RunError` for spectrograms of another shape.
 
     Returns:
-        ``labels``, ``split``, ``split_by``, ``test_accuracy``, ``test_song_accuracy``, ``per_label_accuracy``,
-        ``confusion_matrix`` (rows true, columns predicted), ``n_clips``, ``n_songs`` and, split by chunk,
-        a ``leaky`` warning.
-
-    Raises:
-        RunError: The dataset's spectrograms are not of the shape the model was trained on.
+        ``labels``, ``split``, ``split_by``, ``test_accuracy``, ``test_song_accuracy`` (a song's genre: its highest
+        mean probability), ``per_label_accuracy``, ``confusion_matrix`` (rows true), ``n_clips``, ``n_songs`` and,
+        split by chunk, a ``leaky`` warning.
 
     Notebook: notebooks/02_classifier.ipynb
     """
@@ -151,16 +142,12 @@ def most_confused(confusion, labels: list[str], k: int = 3) -> list[tuple[str, s
 
 
 def _file_probabilities(model, audio_path: str | Path, settings) -> tuple[list[float], np.ndarray]:
-    """Clip starts (seconds) and probabilities of every clip of a file that is not silent, 32 clips at a time."""
-    starts, batch, probs = [], [], []
-    for start, clip in iter_clips(audio_path, settings.sample_rate, settings.clip_samples, settings.silence_db):
-        starts.append(start / settings.sample_rate)
-        batch.append(audio_to_stored(clip, settings))
-        if len(batch) == 32:  # memory stays bounded, however long the file
-            probs.append(predict_stored(model, np.stack(batch)))
-            batch = []
-    if batch:
-        probs.append(predict_stored(model, np.stack(batch)))
+    """Clip starts (seconds) and probabilities of a file's clips that are not silent, 32 at a time."""
+    starts, probs = [], []
+    clips = iter_clips(audio_path, settings.sample_rate, settings.clip_samples, settings.silence_db)
+    while batch := list(itertools.islice(clips, 32)):  # memory stays bounded, however long the file
+        starts += [start / settings.sample_rate for start, _ in batch]
+        probs.append(predict_stored(model, np.stack([audio_to_stored(clip, settings) for _, clip in batch])))
     if not starts:
         seconds = audio_info(audio_path).seconds
         if seconds < settings.clip_seconds:
@@ -170,15 +157,11 @@ def _file_probabilities(model, audio_path: str | Path, settings) -> tuple[list[f
 
 
 def predict_file(run: str | Path, audio_path: str | Path) -> dict[str, Any]:
-    """Genre probabilities for every clip of an audio file (cut and turned into spectrograms with the settings the
-    model was trained on), and the whole song's genre.
+    """Genre probabilities for every clip of an audio file (with the run's settings) and the whole song's genre;
+    an :class:`AudioError` where it cannot be read or every clip is silent.
 
     Returns:
-        ``{"file", "labels", "clips": [{"start_s", "probabilities", "genre"}], "song_genre",
-        "song_probabilities"}``.
-
-    Raises:
-        AudioError: The file cannot be read or holds no clip that is not silent.
+        ``{"file", "labels", "clips": [{"start_s", "probabilities", "genre"}], "song_genre", "song_probabilities"}``.
 
     Notebook: notebooks/06_listening.ipynb
     """

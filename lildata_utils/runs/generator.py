@@ -1,8 +1,6 @@
-"""Training a generator as ``lildata train-generator`` does (``model.keras``; the song generator's drums LSTM
-and its ``chords.npz``; ``config.json``, finished last; ``history.json``; ``metrics.json``), generating a sound,
-measuring it. The networks, teacher forcing and the samplers are the lessons' (notebooks 05, 05b, 05c): this
-module orchestrates them. Generation runs a stateful copy built by the lesson's own function with the trained
-weights, one frame at a time: no layer is ever looked up by name.
+"""Training a generator as ``lildata train-generator`` does, generating a sound with it, measuring it.
+
+The networks, teacher forcing and samplers are the lessons' (notebooks 05, 05b, 05c): this module orchestrates them.
 
 Notebook: notebooks/05_lstm_generation.ipynb
 """
@@ -57,8 +55,7 @@ class Generator:
 
     @property
     def one_frame(self):
-        """A compiled step, ``(1, 1, features) -> (bins, levels)`` probabilities, of the network's stateful copy
-        (built once by the lesson's own function; :func:`stepper` resets it and gives it the trained weights)."""
+        """A compiled step, ``(1, 1, features) -> (bins, levels)``, of the network's stateful copy (built once)."""
         if self._one_frame is None:
             s, widths = self.settings, [int(x.shape[-1]) for x in self.keras_model.inputs]
             n_bins = widths[0]
@@ -68,16 +65,14 @@ class Generator:
             else:
                 model = lesson05.autoregressive_lstm(n_bins, s.levels, s.layers, s.units, s.input_noise, stateful=True)
                 call = lambda x: model(x, training=False)  # noqa: E731
-            self._stateful, width = model, sum(widths)
+            self._stateful = model
             self._one_frame = tf.function(lambda x: call(x)[0, 0], reduce_retracing=True,
-                                          input_signature=[tf.TensorSpec((1, 1, width), tf.float32)])
+                                          input_signature=[tf.TensorSpec((1, 1, sum(widths)), tf.float32)])
         return self._one_frame
 
 
 def build_generator(settings: GeneratorSettings, n_bins: int, n_frames: int):
-    """The compiled Keras model of a generator, as the notebooks write it: ``paper`` a first frame in, the
-    ``n_frames - 1`` after it out; ``autoregressive`` frames in, the next frames' level probabilities out; ``beat``
-    and ``song`` (its drums) the same with the beat's phase as a second input.
+    """The compiled Keras model of a generator, as the notebooks write it.
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """
@@ -96,21 +91,12 @@ def build_generator(settings: GeneratorSettings, n_bins: int, n_frames: int):
 
 
 def clips_of(data: PreparedDataset, label: str, splits: tuple[str, ...], limit: int = 0) -> np.ndarray:
-    """The stored clips ``(clips, bins, frames)`` of a genre in some splits, at most ``limit`` (0: all): only those
-    are read (a :class:`ValueError` where there are none).
+    """The stored clips ``(clips, bins, frames)`` of a genre in some splits, at most ``limit`` (0: all).
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """
-    return np.stack([data.spectrogram(c.clip) for c in _clip_list(data, label, splits)[:limit or None]]
-                    ).astype(np.float32)
-
-
-def _clip_list(data: PreparedDataset, label: str, splits: tuple[str, ...]) -> list:
-    clips = [c for c in data.clips if c.label == label and c.split in splits]
-    if not clips:
-        raise ValueError(f"no {label!r} clips in the {'/'.join(splits)} split of {data.path} "
-                         f"(labels: {', '.join(data.labels)})")
-    return clips
+    clips = songs.clip_list(data, label, splits)[:limit or None]
+    return np.stack([data.spectrogram(c.clip) for c in clips]).astype(np.float32)
 
 
 def held_out_clips(data: PreparedDataset, label: str) -> np.ndarray:
@@ -130,13 +116,11 @@ def to_audio(stored: np.ndarray, settings: SpectrogramSettings, seed: int = 0) -
 
 
 def _phases(clips: np.ndarray, settings: SpectrogramSettings) -> np.ndarray:
-    """The beat phase of every frame of stored clips, each on its own grid: ``(clips, frames, features)``."""
     return np.stack([lesson05b.beat_phase(c.shape[1], songs.stored_grid(c, settings)) for c in clips])
 
 
 def stepper(generator: Generator):
-    """``step(x) -> probabilities`` for notebook 05's ``generate_frames``, from a fresh state (``x``: a frame; for
-    ``beat`` and ``song`` with the phase of the frame to write).
+    """``step(x) -> probabilities`` for notebook 05's ``generate_frames``, from a fresh state.
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """
@@ -148,44 +132,40 @@ def stepper(generator: Generator):
     return lambda x: one_frame(tf.constant(np.asarray(x, np.float32)[None, None])).numpy()
 
 
-def _free_run(generator: Generator, seed: np.ndarray, n_frames: int, rng, temperature: float,
-              grid: tuple[float, float] | None) -> np.ndarray:
+def _free_run(generator: Generator, seed: np.ndarray, n_frames: int, rng, temperature: float, grid) -> np.ndarray:
     s = generator.settings
     if s.model == "paper":  # one clip a call; a longer sound continues from the last frame
         frames = [seed[0]]
         while len(frames) < n_frames:
             frames.extend(np.asarray(generator.keras_model(frames[-1][None], training=False))[0])
         return np.stack(frames[:n_frames]).T.copy()
-    if s.model not in _TIMED:
-        return lesson05.generate_frames(stepper(generator), seed, n_frames, rng, temperature)
-    sample = functools.partial(lesson05b.sample_near_median, spread=s.spread)
-    return lesson05.generate_frames(stepper(generator), seed, n_frames, rng, temperature,
-                                    extra=lesson05b.beat_phase(n_frames, grid), sample=sample)
+    timed = {"extra": lesson05b.beat_phase(n_frames, grid),
+             "sample": functools.partial(lesson05b.sample_near_median, spread=s.spread)} if s.model in _TIMED else {}
+    return lesson05.generate_frames(stepper(generator), seed, n_frames, rng, temperature, **timed)
 
 
 def generate(generator: Generator, seed: np.ndarray, n_frames: int, rng: np.random.Generator | None = None,
              info: dict | None = None, grid_of: np.ndarray | None = None,
              temperature: float | None = None) -> np.ndarray:
     """A stored spectrogram ``(bins, n_frames)`` from real seed frames ``(k, bins)`` (the paper's model reads the
-    first): the lessons' free running, the paper's one-to-many call, or the song generator's chords over drums.
+    first), sampled with ``rng`` and ``temperature`` (default: the settings').
 
     Args:
-        rng: Of the sampling (default: the settings' seed); ``temperature`` default: the settings'.
         info: Filled with the song generator's ``chords`` (one a bar).
         grid_of: ``beat`` and ``song`` (else a :class:`ValueError`): the stored clip whose beat grid runs on.
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """
-    s = generator.settings
+    s, settings = generator.settings, generator.spectrogram
     rng = rng or np.random.default_rng(s.seed)
     seed = np.atleast_2d(np.asarray(seed, np.float32))
     temperature = s.temperature if temperature is None else temperature
     if s.model in _TIMED and grid_of is None:
         raise ValueError(f"the {s.model} model needs the seed clip (grid_of) for its beat grid")
-    grid = songs.stored_grid(np.asarray(grid_of, np.float32), generator.spectrogram) if s.model in _TIMED else None
+    clip = None if grid_of is None else np.asarray(grid_of, np.float32)
+    grid = songs.stored_grid(clip, settings) if s.model in _TIMED else None
     if s.model != "song":
         return _free_run(generator, seed, n_frames, rng, temperature, grid)
-    clip, settings = np.asarray(grid_of, np.float32), generator.spectrogram
     drums_seed = songs.drum_clips(clip[None], settings)[0].T[:len(seed)]
     drums = _free_run(generator, drums_seed, n_frames, rng, temperature, grid)
     harmony, chords = songs.harmony_for(generator.chords, clip, grid, n_frames, settings, rng)
@@ -212,10 +192,12 @@ def _teacher_error(generator: Generator, clip: np.ndarray, settings: Spectrogram
 
 def measure(generator: Generator, clips: np.ndarray, settings: SpectrogramSettings, n_clips: int = 16,
             judge=None, label: str | None = None) -> dict[str, Any]:
-    """A generator against real stored clips ``(clips, bins, frames)``, the first ``n_clips`` each seeding one:
-    ``frame_error_teacher_db`` (given the true frames; the paper's model reads none: its free-running error),
-    ``frame_error_free_db``, ``variance_ratio`` (far below 1: over-smoothed), ``log_spectral_distance_db``,
-    ``n_clips`` and :func:`~lildata_utils.measures.judged.music_measures` (with a ``judge``'s verdict).
+    """A generator against real stored clips ``(clips, bins, frames)``, the first ``n_clips`` each seeding one.
+
+    Returns:
+        ``frame_error_teacher_db`` (given the true frames; the paper's model: its free-running error),
+        ``frame_error_free_db``, ``variance_ratio`` (far below 1: over-smoothed), ``log_spectral_distance_db``,
+        ``n_clips`` and :func:`~lildata_utils.measures.judged.music_measures` (with a ``judge``'s verdict).
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """
@@ -256,8 +238,7 @@ def _dataset(data: PreparedDataset | str | Path) -> PreparedDataset:
 
 
 def _same(config: dict, settings: GeneratorSettings) -> bool:
-    """Whether a saved config holds these settings (compared as JSON gives them back)."""
-    return config.get("generator") == json.loads(json.dumps(asdict(settings)))
+    return config.get("generator") == json.loads(json.dumps(asdict(settings)))  # compared as JSON gives them back
 
 
 def finished(run_dir: str | Path) -> bool:
@@ -267,12 +248,11 @@ def finished(run_dir: str | Path) -> bool:
     """
     run = RunFolder(run_dir, "generator")
     try:
-        config = run.config()
+        model = (run.config() or {}).get("generator")
     except RunError:
         return False
-    model = config.get("generator") if isinstance(config, dict) else None
-    return isinstance(model, dict) and run.finished("model.keras", *(
-        (songs.CHORDS_FILE,) if model.get("model") == "song" else ()))
+    song = isinstance(model, dict) and model.get("model") == "song"
+    return isinstance(model, dict) and run.finished("model.keras", *((songs.CHORDS_FILE,) if song else ()))
 
 
 def read_metrics(run_dir: str | Path) -> dict[str, Any]:
@@ -284,14 +264,13 @@ def read_metrics(run_dir: str | Path) -> dict[str, Any]:
 
 
 def _fit_data(settings: GeneratorSettings, clips: np.ndarray, spectrogram: SpectrogramSettings):
-    """Inputs and targets of a generator's training for stored clips (teacher forcing, 05b's phase beside)."""
+    """Inputs and targets of a generator's training (teacher forcing, 05b's phase beside)."""
     timed = songs.drum_clips(clips, spectrogram) if settings.model == "song" else clips
     frames = np.ascontiguousarray(np.swapaxes(timed, 1, 2))
     if settings.model == "paper":
         return frames[:, 0], frames[:, 1:]
     x, y = lesson05.teacher_forcing(frames, settings.levels)
     return ([x, _phases(clips, spectrogram)[:, 1:]] if settings.model in _TIMED else x), y
-
 
 
 def _reference(data: PreparedDataset, settings: GeneratorSettings) -> np.ndarray:
@@ -310,16 +289,20 @@ def _open(run: RunFolder, settings: GeneratorSettings) -> dict | None:
     return old
 
 
+def _chords(data: PreparedDataset, settings: GeneratorSettings) -> dict | None:
+    return songs.fit_chords(songs.song_spectrograms(data, settings.label, ("train",)), data.settings,
+                            seed=settings.seed) if settings.model == "song" else None
+
+
 def train_generator(data_dir: PreparedDataset | str | Path, run_dir: str | Path, settings: GeneratorSettings,
                     verbose: int = 2) -> dict[str, Any]:
-    """The measures (:func:`measure`, on held-out clips) of a generator trained on a genre's training clips; a
-    killed run of the same settings is trained again, anything else in the folder refused (:class:`RunError`).
+    """Train and measure a generator of a genre; a killed run of these settings is redone, anything else refused.
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """
     data, run = _dataset(data_dir), RunFolder(run_dir, "generator")
     for splits in (("train",), ("val", "test")):  # a genre without clips is refused before the folder is made
-        _clip_list(data, settings.label, splits)
+        songs.clip_list(data, settings.label, splits)
     old = _open(run, settings)
     with run.lock(f"`lildata train-generator {data.path}`"):
         run.claim()
@@ -336,10 +319,8 @@ def train_generator(data_dir: PreparedDataset | str | Path, run_dir: str | Path,
         fit = model.fit(*_fit_data(settings, train, data.settings), validation_data=validation, shuffle=True,
                         epochs=settings.epochs, batch_size=settings.batch_size, verbose=0 if verbose == 2 else verbose,
                         callbacks=[epoch_lines(settings.epochs)] if verbose == 2 else [])
-        seconds = round(time.perf_counter() - start, 1)
-        chords = songs.fit_chords(songs.song_spectrograms(data, settings.label, ("train",)), data.settings,
-                                  seed=settings.seed) if settings.model == "song" else None
-        return _save(run.path, model, fit.history, data, settings, chords, {"n_train": len(train), "seconds": seconds})
+        facts = {"n_train": len(train), "seconds": round(time.perf_counter() - start, 1)}
+        return _save(run.path, model, fit.history, data, settings, _chords(data, settings), facts)
 
 
 def _save(run_dir: Path, model, history: dict, data: PreparedDataset, settings: GeneratorSettings,
@@ -357,24 +338,21 @@ def _save(run_dir: Path, model, history: dict, data: PreparedDataset, settings: 
     write_json(run_dir / "config.json", {
         "kind": KINDS["generator"], "data_dir": str(data.path.resolve()), "data_fingerprint": data.fingerprint(),
         "data_settings": data.settings.to_dict(), "generator": asdict(settings), **facts,
-        "n_held_out": len(_clip_list(data, settings.label, ("val", "test"))),
+        "n_held_out": len(songs.clip_list(data, settings.label, ("val", "test"))),
         "parameters": int(model.count_params()), "finished": True})
     return metrics
 
 
 def save_generator(run_dir: str | Path, model, history: dict, data: PreparedDataset | str | Path,
                    settings: GeneratorSettings, chords: dict | None = None) -> dict[str, Any]:
-    """Save a generator trained in a notebook as ``lildata train-generator`` would, measured (the song generator's
-    ``chords`` are fitted where not given).
+    """Save and measure a generator trained in a notebook as ``lildata train-generator`` would.
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """
     data, run = _dataset(data), RunFolder(run_dir, "generator")
     _open(run, settings)
-    if settings.model == "song" and chords is None:
-        chords = songs.fit_chords(songs.song_spectrograms(data, settings.label, ("train",)), data.settings,
-                                  seed=settings.seed)
-    n_train = len(_clip_list(data, settings.label, ("train",))[:settings.overfit or settings.max_clips or None])
+    chords = _chords(data, settings) if chords is None else chords
+    n_train = len(songs.clip_list(data, settings.label, ("train",))[:settings.overfit or settings.max_clips or None])
     with run.lock("saving a generator"):
         run.claim()
         return _save(run.path, model, dict(history), data, settings, chords, {"n_train": n_train, "seconds": None})
@@ -403,7 +381,7 @@ def load_generator(run_dir: str | Path) -> tuple[Generator, dict[str, Any]]:
 
 
 def _this_sound(generator: Generator, stored: np.ndarray, clip: np.ndarray, audio: np.ndarray, judge) -> dict:
-    """One sound's measures: its length, variance ratio, tempo on the whole (in the genre's range?), the judge's."""
+    """One sound's length, variance ratio, tempo (in the genre's range?) and the judge's verdict."""
     settings, label, k = generator.spectrogram, generator.settings.label, _seed_frames(generator)
     frames = settings.n_frames
     bpm, beat_times = music.beats(audio, settings.sample_rate)
@@ -430,9 +408,8 @@ def generate_sound(run_dir: str | Path, out_dir: str | Path | None = None, secon
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """
-    claim = lambda create: claim_folder(out_dir, KINDS["sound"], "a generated sound's folder", create=create)  # noqa
     if out_dir is not None:
-        claim(False)
+        claim_folder(out_dir, KINDS["sound"], "a generated sound's folder", create=False)
     generator, config = load_generator(run_dir)
     settings, k = generator.spectrogram, _seed_frames(generator)
     if seconds is not None:
@@ -448,7 +425,7 @@ def generate_sound(run_dir: str | Path, out_dir: str | Path | None = None, secon
     result = {"stored": stored, "audio": audio, "seed_stored": clip, "metrics": metrics}
     if out_dir is not None:
         with FolderLock(out_dir, "`lildata generate`"):
-            out = claim(True)
+            out = claim_folder(out_dir, KINDS["sound"], "a generated sound's folder")
             write_wav(out / "generated.wav", audio, settings.sample_rate)
             write_wav(out / "seed.wav", to_audio(clip, settings), settings.sample_rate)
             save_figure(plot_spectrograms({"real clip (its first frames seed the model)": clip,
@@ -460,8 +437,7 @@ def generate_sound(run_dir: str | Path, out_dir: str | Path | None = None, secon
 
 def ensure_generator(data: PreparedDataset | str | Path, run_dir: str | Path, settings: GeneratorSettings,
                      judge=None, verbose: int = 2) -> dict[str, Any]:
-    """The measures of a generator, trained unless ``run_dir`` holds a finished one of these settings, with a
-    judge's verdict added.
+    """The measures of a generator (trained unless ``run_dir`` holds this finished one), with a judge's verdict.
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """
@@ -484,9 +460,7 @@ def ensure_generator(data: PreparedDataset | str | Path, run_dir: str | Path, se
 def song_measures(generator: Generator, held_out: list[np.ndarray], training: list[np.ndarray],
                   settings: SpectrogramSettings, judges: dict | None = None, n: int = 16,
                   seconds: float = 20.0) -> dict[str, Any]:
-    """Notebook 05c's :func:`~lildata_utils.measures.judged.song_measures` of ``n`` sounds of ``seconds``, each seeded
-    by a held-out song (songs of :func:`~lildata_utils.runs.song.song_spectrograms`), with the ``sounds`` (drop
-    them before writing JSON); ``judges``: ``{name: (model, run_config)}``.
+    """Notebook 05c's measures of ``n`` sounds, each seeded by a held-out song, and the ``sounds`` (not for JSON).
 
     Notebook: notebooks/05c_song_generator.ipynb
     """

@@ -1,9 +1,5 @@
-"""The song generator's chords and drums (notebook 05c): whole songs of a dataset, the chords fitted over their
-bars and saved in the run (``chords.npz``), the drums (the percussive part) the beat LSTM is trained on, and the
-harmony a generation plays.
-
-The lesson code of notebook 05c (:mod:`~lildata_utils.lessons.song`) does the work: HPSS, bars, the k-means
-chords and their Markov chain, the rendering; this module only feeds it a dataset's songs.
+"""The song generator's chords and drums: a dataset's songs fed to notebook 05c's lesson code, the chords fitted
+over their bars and saved in the run (``chords.npz``), the drums the beat LSTM learns, the harmony it plays.
 
 Notebook: notebooks/05c_song_generator.ipynb
 """
@@ -22,34 +18,31 @@ from ..files import atomic_path
 from ..lessons import beat as lesson05b, song as lesson05c
 from ..settings import SpectrogramSettings
 
-__all__ = ["CHORDS_FILE", "N_CHORDS", "clips_of_songs", "drum_clips", "first_seconds", "fit_chords", "harmony_for",
-           "load_chords", "save_chords", "song_spectrograms", "stored_grid", "to_stored"]
+__all__ = ["CHORDS_FILE", "N_CHORDS", "clip_list", "clips_of_songs", "drum_clips", "first_seconds", "fit_chords",
+           "harmony_for", "load_chords", "save_chords", "song_spectrograms", "stored_grid", "to_stored"]
 
-CHORDS_FILE = "chords.npz"
-"""The song generator's chords in its run folder, beside the drums LSTM's ``model.keras``."""
-
-N_CHORDS = 8
-"""Chords the k-means finds (notebook 05c's ``N_CHORDS``)."""
-
+CHORDS_FILE = "chords.npz"  # the song generator's chords, beside its drums LSTM's model.keras
+N_CHORDS = 8  # chords the k-means finds (notebook 05c's N_CHORDS)
 _ARRAYS = ("templates", "transitions", "shape")
 
 
-def song_spectrograms(data: PreparedDataset, label: str, splits: tuple[str, ...]) -> list[np.ndarray]:
-    """Each song of a genre in some splits: its clips in order, joined along time, ``(bins, frames)`` each (a
-    clip's last frame is the next clip's first, so it is kept only at the song's end).
+def clip_list(data: PreparedDataset, label: str, splits: tuple[str, ...]) -> list:
+    """The clips of a genre in some splits, in the dataset's order; a :class:`ValueError` where there are none."""
+    clips = [c for c in data.clips if c.label == label and c.split in splits]
+    if not clips:
+        raise ValueError(f"no {label!r} clips in the {'/'.join(splits)} split of {data.path} "
+                         f"(labels: {', '.join(data.labels)})")
+    return clips
 
-    Raises:
-        ValueError: The genre has no clips in those splits.
+
+def song_spectrograms(data: PreparedDataset, label: str, splits: tuple[str, ...]) -> list[np.ndarray]:
+    """Each song of a genre in some splits, ``(bins, frames)``: its clips in order, joined along time.
 
     Notebook: notebooks/05c_song_generator.ipynb
     """
     songs: dict[str, list] = {}
-    for clip in data.clips:
-        if clip.label == label and clip.split in splits:
-            songs.setdefault(clip.song, []).append(clip)
-    if not songs:
-        raise ValueError(f"no {label!r} clips in the {'/'.join(splits)} split of {data.path} "
-                         f"(labels: {', '.join(data.labels)})")
+    for clip in clip_list(data, label, splits):
+        songs.setdefault(clip.song, []).append(clip)
     out = []
     for clips in songs.values():
         parts = [np.asarray(data.spectrogram(c.clip), np.float32) for c in sorted(clips, key=lambda c: c.start_s)]
@@ -76,13 +69,11 @@ def stored_grid(stored: np.ndarray, settings: SpectrogramSettings) -> tuple[floa
 
 def fit_chords(songs: list[np.ndarray], settings: SpectrogramSettings, n_chords: int = N_CHORDS,
                seed: int = 0) -> dict[str, Any]:
-    """The chords of some songs and how they follow each other: each song's harmonic part cut into bars on its
-    beat grid, k-means over all the bars, the Markov chain of the bars' chords (notebook 05c, section 2).
+    """The chords of some songs (k-means over their harmonic parts' bars) and their Markov chain (notebook 05c).
 
     Returns:
         ``{"templates": (chords, bins) dB, "transitions": (chords, chords), "shape": the average bar's loudness
-        through the bar (dB), "bars": bars counted, "n_chords"}`` (fewer chords than asked where there are
-        fewer bars).
+        through the bar (dB), "bars", "n_chords"}`` (fewer chords than asked where there are fewer bars).
 
     Notebook: notebooks/05c_song_generator.ipynb
     """
@@ -111,10 +102,7 @@ def save_chords(path: str | Path, chords: dict[str, Any]) -> Path:
 
 
 def load_chords(path: str | Path) -> dict[str, Any]:
-    """The chords :func:`save_chords` wrote.
-
-    Raises:
-        RunError: The file is missing or not the chords of a song generator, in one line.
+    """The chords :func:`save_chords` wrote; a :class:`RunError` where the file is missing or holds no such chords.
 
     Notebook: notebooks/05c_song_generator.ipynb
     """
@@ -140,8 +128,7 @@ def drum_clips(clips: np.ndarray, settings: SpectrogramSettings) -> np.ndarray:
 
 
 def clips_of_songs(songs: list[np.ndarray], settings: SpectrogramSettings) -> np.ndarray:
-    """Songs cut into clip-long pieces end to end, ``(clips, bins, n_frames)`` (a song's last part, shorter than
-    a clip, is left out).
+    """Songs cut into clip-long pieces end to end, ``(clips, bins, n_frames)`` (a shorter last part left out).
 
     Notebook: notebooks/05c_song_generator.ipynb
     """
@@ -153,8 +140,7 @@ def clips_of_songs(songs: list[np.ndarray], settings: SpectrogramSettings) -> np
 
 
 def first_seconds(songs: list[np.ndarray], settings: SpectrogramSettings, seconds: float) -> np.ndarray:
-    """The first ``seconds`` of each song, ``(songs, bins, frames)``: as long as the shortest song where one is
-    shorter (the tiny preset's songs last 3 seconds).
+    """The first ``seconds`` of each song, ``(songs, bins, frames)``, or as much as the shortest song has.
 
     Notebook: notebooks/05c_song_generator.ipynb
     """
@@ -165,9 +151,7 @@ def first_seconds(songs: list[np.ndarray], settings: SpectrogramSettings, second
 
 def harmony_for(chords: dict[str, Any], clip: np.ndarray, grid: tuple[float, float], n_frames: int,
                 settings: SpectrogramSettings, rng: np.random.Generator) -> tuple[np.ndarray, list[int]]:
-    """The harmony of a generated song, in dB ``(bins, n_frames)``, and its chord per bar: the chain started from
-    the chord nearest the first bar of the seed ``clip`` (stored), each bar on ``grid`` its chord's spectrum
-    through the average bar's shape (notebook 05c, section 4).
+    """A generated song's harmony in dB ``(bins, n_frames)`` and its chord per bar, from the seed ``clip``'s chord.
 
     Notebook: notebooks/05c_song_generator.ipynb
     """

@@ -1,13 +1,5 @@
-"""Genre transfer between two clips: settings, the network's features, the run, and what it writes.
-
-The lesson code is the implementation: notebook 04 (:mod:`lildata_utils.lessons.style`) has the nets' layers and
-weights, the extractors, the Gram matrix, the costs, the compiled step and the loop; notebook 04b
-(:mod:`lildata_utils.lessons.style_time`) the closed forms ``statistics`` (per-bin AdaIN) and ``modulation``
-(:data:`~lildata_utils.registry.BEST_TRANSFER`). The measures are :mod:`lildata_utils.measures`. This module
-chooses and bounds the settings, builds the extractor of a method, loads the clips, runs the lesson, then inverts
-with Griffin-Lim, judges and measures the result beside the content through Griffin-Lim alone (the control),
-and writes ``content.wav``, ``style.wav``, ``control.wav``, ``result.wav``, ``spectrograms.png`` and
-``outcome.json`` into a folder it claimed (:func:`claim_transfer_folder`): never over anyone else's files.
+"""Genre transfer between two clips: its settings, the lesson's run (notebook 04's nets, 04b's closed forms), then
+the result inverted, judged and measured beside the content through Griffin-Lim alone (the control), and written.
 
 Notebook: notebooks/04_genre_transfer.ipynb
 """
@@ -42,31 +34,21 @@ __all__ = ["OUTPUT_FILES", "SoundClip", "TransferSettings", "claim_transfer_fold
            "transfer_settings"]
 
 OUTPUT_FILES = ("content.wav", "style.wav", "control.wav", "result.wav", "spectrograms.png", "outcome.json")
-"""What a transfer writes into its folder."""
-
 _CLOSED_FORM = {"style_layers": (), "style_weights": (), "content_layer": "", "alpha": 0.0, "beta": 0.0,
-                "iterations": 0}
-"""The settings of a method with no network and no iterations (notebook 04b)."""
-
+                "iterations": 0}  # a method with no network and no iterations (notebook 04b)
 _VGG = lesson.NETS["vgg19"]
 
 
 @dataclass(frozen=True)
 class TransferSettings:
-    """One transfer's settings; build them with :func:`transfer_settings` to get a method's defaults.
+    """One transfer's settings; :func:`transfer_settings` gives a method's defaults.
 
     Attributes:
-        net: The method, a name of :data:`~lildata_utils.registry.TRANSFER_METHODS`: a network whose costs are
-            optimised (``vgg19``, ``lildata``, ``random1d``) or a closed form (``statistics``, ``modulation``).
-        iterations: Optimisation steps (0 for a closed form).
-        alpha, beta: The weights of the content cost and of the style cost.
-        learning_rate: Adam's step, in stored units (a spectrogram is in [0, 1]).
-        style_layers, style_weights, content_layer: Where the costs are measured (notebook 04's ``NETS``).
-        vgg_weights: ``auto``, ``imagenet``, ``none`` or a weights file (vgg19).
-        filters, width: The random 1-D convolution (random1d).
-        seed: The seed of random weights.
-        envelope_hz: ``modulation``: the width of the smoothing over frequency that makes the spectral envelope
-            (0: none, the whole spectrogram is transferred).
+        net: A name of :data:`~lildata_utils.registry.TRANSFER_METHODS`: a net whose costs are optimised
+            (``vgg19``, ``lildata``, ``random1d``) or a closed form (``statistics``, ``modulation``).
+        alpha, beta: The weights of the content and style costs; ``learning_rate``: Adam's, in stored units.
+        vgg_weights: ``auto``, ``imagenet``, ``none`` or a weights file; ``filters``, ``width``: random1d's.
+        envelope_hz: ``modulation``'s smoothing over frequency into the envelope (0: all is transferred).
 
     Notebook: notebooks/04_genre_transfer.ipynb
     """
@@ -99,37 +81,22 @@ class TransferSettings:
 
 
 def transfer_settings(net: str, **changes) -> TransferSettings:
-    """A method's settings: its defaults (the paper's for the nets, notebook 04's ``NETS``) with ``changes``
-    (``None`` values are left out). ``best`` is :data:`~lildata_utils.registry.BEST_TRANSFER`.
-
-    Raises:
-        ValueError: An unknown method, or a number out of its bounds (one line naming its option).
+    """A method's settings (``best``: :data:`~lildata_utils.registry.BEST_TRANSFER`): its defaults, notebook 04's
+    ``NETS``, with ``changes`` that are not ``None``; a :class:`ValueError` for an unknown method or bad number.
 
     Notebook: notebooks/04_genre_transfer.ipynb
     """
     net = BEST_TRANSFER if net == "best" else net
-    if net not in TRANSFER_METHODS:
-        raise ValueError(f"unknown method {net!r}: choose one of {', '.join(TRANSFER_METHODS)} or best")
     defaults = lesson.NETS[net] if net in NETS else _CLOSED_FORM
     return replace(TransferSettings(net=net, **defaults), **{k: v for k, v in changes.items() if v is not None})
 
 
-def _settings_dict(transfer: TransferSettings) -> dict[str, Any]:
-    """The settings as plain JSON values (tuples as lists)."""
-    return json.loads(json.dumps(asdict(transfer)))
-
-
 def feature_extractor(settings: TransferSettings, shape: tuple[int, int], classifier=None):
     """Notebook 04's extractor of a net: a Keras model from a stored spectrogram ``(1, bins, frames, 1)`` to its
-    style layers' maps, then its content layer's. ``weights_source`` says where its weights came from.
-
-    Args:
-        settings: The transfer settings (``net`` picks the network, and its layers).
-        shape: ``(n_bins, n_frames)``.
-        classifier: A trained Lil Data model (``net="lildata"``).
+    style layers' maps, then its content layer's; ``weights_source`` says where its weights came from.
 
     Raises:
-        ValueError: A closed-form method, or ``lildata`` without a classifier.
+        ValueError: A closed form, or ``lildata`` without its trained ``classifier``.
         LildataError: A VGG19 weights file that does not exist.
 
     Notebook: notebooks/04_genre_transfer.ipynb
@@ -162,8 +129,7 @@ def envelope_bins(settings: SpectrogramSettings, envelope_hz: float) -> float:
 
 
 def middle_test_clip(data, genre: str) -> int:
-    """The clip number of the middle test clip of a genre (of all its clips when it has no test clip): one half
-    of the paper's pair, lo-fi content in the style of future bass.
+    """The clip number of a genre's middle test clip (of all its clips without test clips), as in the paper's pair.
 
     Notebook: notebooks/04_genre_transfer.ipynb
     """
@@ -187,8 +153,7 @@ class SoundClip:
 
 
 def load_sound_clip(source: str, settings: SpectrogramSettings, data=None, offset_seconds: float = 0.0) -> SoundClip:
-    """A clip from an audio file (at ``offset_seconds``) or, with ``data``, a clip number of a prepared dataset
-    (its song's audio, or the audio rebuilt from its spectrogram: never a file outside the dataset).
+    """A clip from an audio file (at ``offset_seconds``) or, with ``data``, a clip number of a prepared dataset.
 
     Raises:
         AudioError: The file cannot be read or is shorter than one clip.
@@ -216,22 +181,15 @@ def genre_transfer(content: SoundClip, style: SoundClip, settings: SpectrogramSe
                    out_dir=None, classifier=None, judge=None, style_genre: str | None = None,
                    callback: Callable[[int, dict], None] | None = None, second_judge=None) -> dict[str, Any]:
     """Transfer with the lesson (notebook 04's ``style_transfer``, or 04b's closed forms), then invert, judge,
-    measure and write (:func:`finish_transfer`).
+    measure and write: the outcome of :func:`finish_transfer`.
 
     Args:
-        content, style: The two clips (:func:`load_sound_clip`).
-        settings: The spectrogram settings of both.
-        transfer: The transfer settings (:func:`transfer_settings`).
         out_dir: Where to write :data:`OUTPUT_FILES` (``None``: nothing); refused before any work if it holds
             anything but a transfer's outputs.
         classifier: The trained Lil Data model of ``net="lildata"``.
-        judge: ``(model, run_config)`` of a classifier the transfer did not optimise against.
+        judge, second_judge: ``(model, run_config)`` of classifiers the transfer did not optimise against.
         style_genre: The genre to judge by (default: the style clip's label, else the judge's guess).
         callback: Called after each step with the step and its losses (the nets only).
-        second_judge: Another such classifier, of another family (ResNet50 in notebook 04b).
-
-    Returns:
-        The outcome (see :func:`finish_transfer`).
 
     Notebook: notebooks/04_genre_transfer.ipynb
     """
@@ -252,28 +210,21 @@ def genre_transfer(content: SoundClip, style: SoundClip, settings: SpectrogramSe
 
 
 def _distances(heard: dict[str, np.ndarray], generated: np.ndarray, settings) -> dict[str, Any]:
-    """The log-spectral distances, the content measures (chroma, onsets: what should stay the content's) and the
-    brightness of what is heard."""
-    content, style = heard["content"], heard["style"]
-    lsd = lambda a, b: log_spectral_distance(a, b, settings)  # noqa: E731
+    """The log-spectral distances, the content measures (what should stay the content's), the brightness."""
+    pairs = [(f"{a}_to_{b}", heard[a], heard[b]) for a, b in
+             (("result", "content"), ("result", "style"), ("control", "content"), ("content", "style"))]
     return {
-        "log_spectral_distance_db": {
-            "result_to_content": lsd(heard["result"], content), "result_to_style": lsd(heard["result"], style),
-            "control_to_content": lsd(heard["control"], content), "content_to_style": lsd(content, style),
-            "optimised_to_content": lsd(generated, content)},
-        "content_measures": {
-            name: {"result_to_content": measure(heard["result"], content, settings),
-                   "result_to_style": measure(heard["result"], style, settings),
-                   "control_to_content": measure(heard["control"], content, settings),
-                   "content_to_style": measure(content, style, settings)}
-            for name, measure in (("chroma_db", chroma_distance_db), ("onsets", onset_distance))},
+        "log_spectral_distance_db": {**{name: log_spectral_distance(a, b, settings) for name, a, b in pairs},
+                                     "optimised_to_content": log_spectral_distance(generated, heard["content"],
+                                                                                   settings)},
+        "content_measures": {name: {pair: measure(a, b, settings) for pair, a, b in pairs}
+                             for name, measure in (("chroma_db", chroma_distance_db), ("onsets", onset_distance))},
         "brightness": {name: {"centroid_hz": spectral_centroid_hz(s, settings), **band_levels(s, settings)}
                        for name, s in heard.items()}}
 
 
 def _verdicts(outcome: dict[str, Any], heard: dict[str, np.ndarray], judges, style_genre: str | None) -> None:
-    """Each judge's probability of the style genre for style, content, control and result, into ``outcome``;
-    both judge by the same genre (the first one's when none is given)."""
+    """Each judge's probability of the style genre for each sound, into ``outcome`` (the genre: the first one's)."""
     names = ("style", "content", "control", "result")
     for key, who in zip(("judge", "second_judge"), judges):
         if who is None:
@@ -288,20 +239,13 @@ def _verdicts(outcome: dict[str, Any], heard: dict[str, np.ndarray], judges, sty
 def finish_transfer(content: SoundClip, style: SoundClip, generated: np.ndarray, losses: dict, settings,
                     transfer: TransferSettings, seconds: float = 0.0, weights: str = "", judge=None,
                     style_genre: str | None = None, out_dir=None, second_judge=None) -> dict[str, Any]:
-    """Invert a transferred spectrogram, judge and measure it beside the Griffin-Lim control; write the files.
-
-    Args:
-        content, style: The two clips; generated: the transferred spectrogram ``(bins, frames)``.
-        losses: The loss curves of notebook 04's ``style_transfer`` (empty lists: a closed form).
-        settings, transfer: The spectrogram and transfer settings; seconds, weights: as recorded.
-        judge, second_judge, style_genre: See :func:`genre_transfer`.
-        out_dir: Where to write :data:`OUTPUT_FILES` (``None``: nothing).
+    """Invert a transferred spectrogram ``generated``, judge and measure it beside the Griffin-Lim control, and
+    write the files (arguments as :func:`genre_transfer`'s; ``losses``: notebook 04's curves, empty lists for a
+    closed form).
 
     Returns:
-        The outcome: the settings, the losses at the start and the end and their curves (``None`` for a closed
-        form), the log-spectral distances, the content measures (chroma and onset distances), the brightness,
-        each judge's probability of the style genre for style, content, control and result, and the arrays under
-        ``"arrays"`` (not written to JSON).
+        The outcome: the settings, the losses (``None`` for a closed form), the log-spectral distances, the
+        content measures, the brightness, each judge's verdicts, and the arrays under ``"arrays"`` (not in JSON).
 
     Notebook: notebooks/04_genre_transfer.ipynb
     """
@@ -311,7 +255,7 @@ def finish_transfer(content: SoundClip, style: SoundClip, generated: np.ndarray,
     heard = {"content": content.stored, "style": style.stored, "control": audio_to_stored(control, settings),
              "result": audio_to_stored(result, settings)}
     outcome: dict[str, Any] = {
-        "net": transfer.net, "settings": _settings_dict(transfer), "spectrogram": settings.to_dict(),
+        "net": transfer.net, "settings": json.loads(json.dumps(asdict(transfer))), "spectrogram": settings.to_dict(),
         "content": content.source, "style": style.source, "weights": weights,
         "seconds": round(seconds, 2), "seconds_per_iteration": round(seconds / max(transfer.iterations, 1), 4),
         "losses": {"start": {k: v[0] for k, v in losses.items()}, "end": {k: v[-1] for k, v in losses.items()},
@@ -327,7 +271,7 @@ def finish_transfer(content: SoundClip, style: SoundClip, generated: np.ndarray,
 
 
 def _older_transfer_folder(folder: Path) -> bool:
-    """A folder a transfer wrote before output folders were marked: only its files, and its outcome says so."""
+    """A transfer's folder from before folders were marked: only its files, and its outcome says so."""
     names = {p.name for p in folder.iterdir() if not p.name.startswith(".")}
     try:
         return names <= set(OUTPUT_FILES) and "net" in json.loads((folder / "outcome.json").read_text())
@@ -336,12 +280,8 @@ def _older_transfer_folder(folder: Path) -> bool:
 
 
 def claim_transfer_folder(out_dir, create: bool = False) -> Path:
-    """Check that ``out_dir`` can be a transfer's output folder (new, empty, or a transfer's own), or refuse it in
-    one line: a transfer writes ``content.wav``, ``style.wav`` ... and would replace files of those names.
-    ``create``: also make and mark it (done only when the outputs are written, so a failed command leaves none).
-
-    Raises:
-        LildataError: A file, a folder of other files, another kind of run or a dataset.
+    """Check that ``out_dir`` can be a transfer's output folder (new, empty, or a transfer's own), or refuse it with
+    a :class:`LildataError`; ``create``: also make and mark it (only once the outputs are written).
 
     Notebook: notebooks/04_genre_transfer.ipynb
     """
@@ -351,8 +291,6 @@ def claim_transfer_folder(out_dir, create: bool = False) -> Path:
 
 def _write_outputs(out_dir: Path, settings, sounds: dict[str, np.ndarray], heard: dict[str, np.ndarray],
                    outcome: dict[str, Any]) -> None:
-    """The four sounds, their spectrograms as heard side by side, and ``outcome.json``, each atomically, in the
-    claimed folder, under its lock."""
     claim_transfer_folder(out_dir, create=True)
     with FolderLock(out_dir, "`lildata transfer`"):
         for name, sound in sounds.items():
