@@ -16,6 +16,10 @@ PRESET ?= classroom
 # GOING_FURTHER=1: `make demo` runs the going-further notebooks (02b, 04b, 05b, 05c) too, each after its lesson.
 # PACKED=FILE: the notebooks unpack a teacher's runs (`lildata pack`) instead of training them.
 GOING_FURTHER ?=
+# The tests run on two workers (pytest-xdist): the run of the course on one, the other tests beside it.
+# TEST_WORKERS=0: all in one process.
+TEST_WORKERS ?= 2
+PYTEST_WORKERS = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -24,9 +28,13 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# uv (from PyPI) installs the same versions as pip in a tenth of the time; pip does it where uv cannot (no uv
+# wheel for the machine, or a package index that only pip's own configuration names).
+INSTALL = $(1)/python -m pip install --quiet --upgrade pip uv && \
+  { $(1)/python -m uv pip install --quiet --python $(1)/python $(2) || $(1)/python -m pip install --quiet $(2); }
+
 $(STAMP): $(BIN)/python requirements.txt pyproject.toml
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(call INSTALL,$(BIN),-r requirements.txt)
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --prefix $(VENV) --name python3 > /dev/null
 	touch $(STAMP)
@@ -54,7 +62,7 @@ real-music-tiny: $(STAMP)
 test: $(STAMP) browser real-music-tiny
 	$(BIN)/python scripts/notebook_links.py --check
 	$(BIN)/python scripts/export_lessons.py --check
-	$(BIN)/python -m pytest -q --durations=15
+	$(BIN)/python -m pytest -q --durations=15 $(PYTEST_WORKERS)
 
 # While developing: everything but the one run of the course at `tiny` and the longest tests (about 5 minutes).
 test-quick: $(STAMP)
@@ -67,8 +75,7 @@ lessons: $(STAMP)
 $(COLAB_STAMP): ci/requirements-colab.txt ci/constraints-colab.txt pyproject.toml
 	@[ -n "$(COLAB_PYTHON)" ] || echo "Colab's Python 3.13 is not on this machine: .venv-colab is made with $(PYTHON) instead"
 	$(or $(COLAB_PYTHON),$(PYTHON)) -m venv $(COLAB_VENV)
-	$(COLAB_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(COLAB_VENV)/bin/python -m pip install --quiet -r ci/requirements-colab.txt
+	$(call INSTALL,$(COLAB_VENV)/bin,-r ci/requirements-colab.txt)
 	$(COLAB_VENV)/bin/python -m pip install --quiet --no-deps -e .
 	$(COLAB_VENV)/bin/python -m ipykernel install --prefix $(COLAB_VENV) --name python3 > /dev/null
 	touch $(COLAB_STAMP)
@@ -79,7 +86,7 @@ test-colab: $(COLAB_STAMP)
 	$(COLAB_VENV)/bin/python -c "import sys, keras, tensorflow, numpy, IPython, ipywidgets; print('Colab versions:', \
 	  'Python', sys.version.split()[0], 'TensorFlow', tensorflow.__version__, 'Keras', keras.__version__, \
 	  'numpy', numpy.__version__, 'IPython', IPython.__version__, 'ipywidgets', ipywidgets.__version__)"
-	$(COLAB_VENV)/bin/python -m pytest -q --durations=10 -m "notebook or not (slow or train)"
+	$(COLAB_VENV)/bin/python -m pytest -q --durations=10 $(PYTEST_WORKERS) -m "notebook or not (slow or train)"
 
 # The classifier table at the paper's size: the built-in songs at 631 x 631 (61 songs of 100 s per genre, about
 # 9,750 clips), the softmax and Lil Data (the recipe and the paper's set-up), 4 and 8 genres, song and chunk split.

@@ -22,6 +22,15 @@ from lildata_utils.data import synth  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_collection_modifyitems(config, items):
+    """For `pytest -n 2` (pytest-xdist, `--dist loadgroup`): the tests that read the one run of the course go to
+    one worker, first, and every other module's tests stay together, so no fixture is made twice."""
+    reads_course = {item.nodeid for item in items if "course_run" in item.fixturenames}
+    items.sort(key=lambda item: item.nodeid not in reads_course)  # stable: the course's tests first
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group("course" if item.nodeid in reads_course else item.path.stem))
+
+
 def load_script(name: str, folder: str = "scripts"):
     """A script of ``scripts/`` (``name`` without ``.py``) as a module, to call its functions in a test."""
     import importlib.util
