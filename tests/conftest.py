@@ -22,6 +22,7 @@ from lildata_utils.data import synth  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups
 def pytest_collection_modifyitems(config, items):
     """For `pytest -n 2` (pytest-xdist, `--dist loadgroup`): the tests that read the one run of the course go to
     one worker, first, and every other module's tests stay together, so no fixture is made twice."""
