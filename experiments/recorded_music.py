@@ -14,18 +14,17 @@ fitted, not trained, and give the same figures for every seed on one split: they
 
 Runs go to ``WORK/MODEL_seedS`` (default ``results/work/recorded_music/<dataset name>``; with ``--epochs`` or
 ``--patience``, ``MODEL_seedS_epochsE_patienceP``): finished runs are reused and unfinished ones resumed, so the
-script can be stopped and started again, one seed or all. ``--bn-momentum M`` tries the recipe with its batch
-normalisation's moving averages at momentum ``M`` (Keras' default, the lesson's, is 0.99), in folders of their
-own (``..._bnmomentumM``), without touching the lesson: a variant, to be chosen by the validation accuracy that
-the JSON gives for each run. Prints the Markdown table (test clips and test songs: the mean over seeds, the
-lowest and highest seed, each seed's figure) under its header, and with ``--out`` writes it all as JSON with
+script can be stopped and started again, one seed or all. ``--bn-momentum M`` trains the recipe with its batch
+normalisation's moving averages at momentum ``M`` (``lildata train --bn-momentum``; the lesson's default is 0.9,
+Keras' own 0.99), in folders of their own (``..._bnmomentumM``): a variant, to be chosen by the validation
+accuracy that the JSON gives for each run. Prints the Markdown table (test clips and test songs: the mean over
+seeds, the lowest and highest seed, each seed's figure) under its header, and with ``--out`` writes it all as JSON with
 the header (command, machine, date).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 from pathlib import Path
 
@@ -45,27 +44,6 @@ NAMES = {"softmax": "softmax on the average spectrum (`--model softmax`)",
          "lildata": "Lil Data, the course's recipe (`lildata train`)",
          "lildata_paper_setup": "Lil Data, the paper's set-up (`--paper-setup`)",
          "resnet50": "ResNet50 (`--model resnet50`)", "resnet50_paper_setup": "ResNet50, the paper's set-up"}
-
-
-@contextlib.contextmanager
-def bn_momentum(momentum: float | None):
-    """The lesson's recipe, while inside, built with its batch normalisations at ``momentum`` (None: as it is)."""
-    from lildata_utils.lessons import classifier as lesson02
-
-    plain = lesson02.recipe
-
-    def recipe(*args, **kwargs):
-        model = plain(*args, **kwargs)
-        for layer in model.layers:
-            if momentum is not None and layer.__class__.__name__ == "BatchNormalization":
-                layer.momentum = momentum
-        return model
-
-    lesson02.recipe = recipe
-    try:
-        yield
-    finally:
-        lesson02.recipe = plain
 
 
 def plan_of(models: list[str], seeds: list[int], paper_setup: bool) -> list[tuple[str, str, bool, int]]:
@@ -123,17 +101,19 @@ def main(argv: list[str] | None = None) -> int:
     rows: dict[str, dict] = {}
     for row, model, paper_setup, seed in plan_of(models, args.seeds, args.paper_setup):
         net = model not in BASELINES
-        variant = (("epochs", args.epochs), ("patience", args.patience),
-                   ("bnmomentum", args.bn_momentum if model == "lildata" and not paper_setup else None))
+        momentum = args.bn_momentum if model == "lildata" and not paper_setup else None
+        variant = (("epochs", args.epochs), ("patience", args.patience), ("bnmomentum", momentum))
         changed = "".join(f"_{key}{value}" for key, value in variant
                           if net and value is not None)  # other settings, another folder: no run is replaced
         run = work / f"{row}_seed{seed}{changed}"
         print(f"== {run.name}", flush=True)
         settings = train_preset(data.settings.name, model=model, seed=seed, paper_setup=paper_setup or None,
-                                epochs=args.epochs if net else None, patience=args.patience if net else None)
-        with bn_momentum(args.bn_momentum if model == "lildata" and not paper_setup else None):
-            metrics = classifier.ensure_run(data, run, settings)
-        entry = rows.setdefault(row, {"name": NAMES.get(row, row), "model": model, "paper_setup": paper_setup,
+                                epochs=args.epochs if net else None, patience=args.patience if net else None,
+                                bn_momentum=momentum)
+        metrics = classifier.ensure_run(data, run, settings)
+        name = NAMES.get(row, row) if momentum is None else \
+            f"Lil Data, the recipe at batch-normalisation momentum {momentum:g} (`--bn-momentum {momentum:g}`)"
+        entry = rows.setdefault(row, {"name": name, "model": model, "paper_setup": paper_setup,
                                       "baseline": model in BASELINES, "n_test": metrics["n_test"],
                                       "n_songs": metrics["n_songs"], "runs": []})
         entry["runs"].append({"seed": seed, "run": str(run), "clip": metrics["test_accuracy"],

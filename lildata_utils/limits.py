@@ -18,9 +18,10 @@ LIMITS: dict[str, tuple[float, float]] = {
     "sample_rate": (1000, 384_000), "song_seconds": (0.01, 3600.0), "songs_per_genre": (1, 10_000),
     "clip_seconds": (0.05, 60.0), "n_fft": (16, 16_384), "hop_length": (1, 16_384), "griffin_lim_iters": (1, 2000),
     "decibels": (-400.0, 400.0), "start_s": (0.0, 24 * 3600.0), "offset_seconds": (0.0, 24 * 3600.0), "jobs": (1, 256),
-    # training ("crop": the recipe's share of a clip)
+    # training ("crop": the recipe's share of a clip; "bn_momentum": its batch normalisation's)
     "epochs": (1, 10_000), "batch_size": (1, 4096), "learning_rate": (1e-8, 10.0), "patience": (0, 10_000),
     "image_size": (0, 1024), "seed": (-2**31, 2**31 - 1), "crop": (0.1, 1.0), "mixup": (0.0, 10.0),
+    "bn_momentum": (0.0, 0.9999),
     # generators
     "layers": (1, 8), "units": (1, 4096), "levels": (2, 256), "overfit": (0, 100_000),
     "generate_seconds": (0.01, 600.0), "temperature": (1e-3, 100.0), "seed_frames": (1, 10_000),

@@ -149,6 +149,7 @@ class TrainSettings:
     paper_setup: bool = False  # the paper's Lil Data; ResNet50 with random weights, no augmentation or dropout
     crop: float = 0.6  # the recipe trains on crops of this share of a clip (notebook 02, section 6)
     mixup: float = 0.4  # the recipe's mixup: the Beta distribution's alpha (0: none)
+    bn_momentum: float = 0.9  # the recipe's batch normalisation: the share its moving averages keep each step
     resnet_weights: str = "auto"  # auto, imagenet, none or a weights file
     image_size: int = 224  # ResNet50's input side in pixels (0: the spectrogram's own size)
 
@@ -160,6 +161,7 @@ class TrainSettings:
         bounded("learning_rate", self.learning_rate, "--learning-rate")
         bounded("crop", self.crop)
         bounded("mixup", self.mixup)
+        bounded("bn_momentum", self.bn_momentum, "--bn-momentum")
         size = bounded_int("image_size", self.image_size, "--image-size")
         if 0 < size < 32:
             raise ValueError(f"--image-size must be 0 (the spectrogram's own size) or at least 32 (ResNet50's "

@@ -414,23 +414,3 @@ def test_the_genre_difficulty_script_compares_lil_data_with_the_average_spectrum
     result = json.loads(out.read_text())
     assert result["n_clips"] == len(data) and result["n_songs"] == 18 and 0 <= result["accuracy"] <= 1
     assert result["chance"] == pytest.approx(1 / 3)
-
-
-def test_the_batch_norm_variant_changes_the_recipe_only_inside():
-    import keras
-
-    from lildata_utils.lessons import classifier as lesson02
-
-    recorded = script("recorded_music")
-    bands = lesson02.MelBands(8000, 254, -80.0, 0.0, np.zeros(16), np.ones(16))
-
-    def momenta():
-        model = lesson02.recipe((128, 40), 3, bands)
-        return {layer.momentum for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)}
-
-    plain = momenta()
-    with recorded.bn_momentum(0.9):
-        assert momenta() == {0.9}
-    with recorded.bn_momentum(None):
-        assert momenta() == plain
-    assert momenta() == plain == {0.99}  # the lesson's recipe again after the variant

@@ -154,6 +154,8 @@ _COMMANDS = (
         ("--patience", {"type": _positive_int,
                         "help": "epochs without a better validation loss before stopping (the preset's by default)"}),
         ("--batch-size", _positive_int), ("--learning-rate", _positive_float),
+        ("--bn-momentum", {"type": _non_negative_float, "help": "the recipe's batch-normalisation momentum "
+                           "(default 0.9; Keras' own is 0.99)"}),
         ("--split-by", {"choices": ["song", "chunk"], "help": "song (honest, default) or chunk (leaky)"}),
         ("--seed", int), ("--resume", {**_FLAG, "help": "continue an interrupted run from its last epoch"}),
         ("--strategy", {"choices": list(STRATEGIES)}),

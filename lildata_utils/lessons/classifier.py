@@ -113,13 +113,13 @@ class RandomTimeCrop(layers.Layer):
         return {**super().get_config(), "frames": self.frames}
 
 
-def recipe(input_shape, n_labels, bands, filters=(16, 32, 64, 64), crop=0.6, dropout=0.5):
-    """Lil Data as the course trains it: crops, mel bands (`bands`: a MelBands layer), 2x2 poolings with batch
-    normalisation, the mean and maximum over time beside each band's three statistics."""
+def recipe(input_shape, n_labels, bands, filters=(16, 32, 64, 64), crop=0.6, dropout=0.5, momentum=0.9):
+    """The course's Lil Data: a crop, mel bands, 2x2 poolings with batch normalisation, time mean, max, statistics."""
     inputs = keras.Input((input_shape[0], None, 1), name="spectrogram")  # any length: crops, then whole clips
     x = seen = bands(RandomTimeCrop(int(crop * input_shape[1]), name="crop")(inputs))
     for i, count in enumerate(filters):
-        x = layers.ReLU()(layers.BatchNormalization()(layers.Conv2D(count, 3, padding="same", use_bias=False)(x)))
+        normalise = layers.BatchNormalization(momentum=momentum)
+        x = layers.ReLU()(normalise(layers.Conv2D(count, 3, padding="same", use_bias=False)(x)))
         x = layers.MaxPooling2D(2)(x) if i < len(filters) - 1 else ops.mean(x, axis=1)  # last: mean over bands
     x = layers.Concatenate()([layers.GlobalAveragePooling1D()(x), layers.GlobalMaxPooling1D()(x),
                               summary_statistics(seen[..., 0])])

@@ -50,7 +50,8 @@ def build_classifier(settings: TrainSettings, data, labels: list[str], train_cli
     elif settings.model == "lildata" and settings.paper_setup:
         model = lesson02.lil_data(shape, n)
     elif settings.model == "lildata":
-        model = lesson02.recipe(shape, n, mel_bands(data, train_clips), crop=settings.crop)
+        model = lesson02.recipe(shape, n, mel_bands(data, train_clips), crop=settings.crop,
+                                momentum=settings.bn_momentum)
     else:
         raise ValueError(f"{settings.model} is fitted, not trained: use fit_baseline_model")
     loss = "categorical_crossentropy" if uses_mixup(settings) else "sparse_categorical_crossentropy"

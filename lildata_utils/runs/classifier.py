@@ -87,9 +87,12 @@ def settings_of_run(config: dict[str, Any]) -> TrainSettings:
     training = config.get("training") if isinstance(config, dict) else None
     if not isinstance(training, dict) or not isinstance(config.get("labels"), list):
         raise RunError("its config.json holds no training settings")
-    if training.get("model") == "lildata" and not training.get("paper_setup") and not {"crop", "mixup"} & set(training):
+    recipe = training.get("model") == "lildata" and not training.get("paper_setup")
+    if recipe and not {"crop", "mixup"} & set(training):
         raise RunError("its Lil Data was trained before the recipe (another network)")
     known = {f.name for f in dataclasses.fields(TrainSettings)} - {"labels"}
+    if recipe:  # a recipe from before the setting was trained at Keras' default
+        training = {"bn_momentum": 0.99, **training}
     try:
         return TrainSettings(**{k: v for k, v in training.items() if k in known},
                              labels=tuple(str(label) for label in config["labels"]))
