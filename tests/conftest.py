@@ -113,6 +113,5 @@ def course_run(tmp_path_factory) -> Path:
         return Path(os.environ["LILDATA_COURSE_RUN"])
     root = tmp_path_factory.mktemp("course")
     demo.main(["--preset", "tiny", "--data-root", str(root / "data"), "--runs-root", str(root / "runs"),
-               "--reports", str(root / "reports"), "--going-further",  # each notebook's test reads its own errors
-               "--jobs", "2"])  # two notebooks at once where one does not read the other's runs
+               "--reports", str(root / "reports"), "--going-further"])  # each notebook's test reads its own errors
     return root / "reports" / "tiny"

@@ -155,33 +155,3 @@ def test_a_notebook_that_fails_does_not_stop_the_next_and_the_demo_says_so(tmp_p
     assert second.cells[-1].outputs[0]["text"].strip() == "ran"
     first = nbformat.read(tmp_path / "out" / "notebooks" / "01_first.ipynb", as_version=4)
     assert first.cells[-1].outputs[0]["output_type"] == "error", "the executed copy keeps the error"
-
-
-def test_two_notebooks_at_once_only_where_neither_reads_the_others_runs(tmp_path):
-    import nbformat
-
-    from lildata_utils.course import demo
-
-    lessons = demo.numbered_notebooks(going_further=True)
-    needs = {p.name[:3].rstrip("_"): {q.name[:3].rstrip("_") for q in before}
-             for p, before in demo._needs(lessons).items()}
-    assert needs["01"] == set() and needs["02"] == needs["05"] == {"01"}  # 05's generators read only the songs
-    assert needs["04b"] == {"03", "04"} and needs["06"] == {"02", "03", "04", "05"}
-    assert needs["03"] == needs["04"] == needs["02b"] == needs["05b"] == {"02"}  # 02's runs, made once
-    folder = tmp_path / "notebooks"
-    folder.mkdir()
-    log = tmp_path / "log.txt"
-    for name in ("01_first", "02_second", "05_fifth", "06_last", "07_unknown"):
-        code = (f"import time; open({str(log)!r}, 'a').write('{name} start ' + repr(time.time()) + '\\n'); "
-                f"time.sleep(2); open({str(log)!r}, 'a').write('{name} end ' + repr(time.time()) + '\\n')")
-        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("PRESET = 'x'", metadata={"tags": ["parameters"]}),
-                                             nbformat.v4.new_code_cell(code)])
-        nbformat.write(nb, folder / f"{name}.ipynb")
-    seconds, failed = demo.run_notebooks("tiny", tmp_path / "data", tmp_path / "out", tmp_path / "runs",
-                                         notebooks=folder, jobs=2)
-    assert failed == [] and list(seconds) == ["01_first", "02_second", "05_fifth", "06_last", "07_unknown"]
-    at = {tuple(line.split()[:2]): float(line.split()[2]) for line in log.read_text().splitlines()}
-    assert at["02_second", "start"] >= at["01_first", "end"] and at["05_fifth", "start"] >= at["01_first", "end"]
-    assert at["02_second", "start"] < at["05_fifth", "end"] and at["05_fifth", "start"] < at["02_second", "end"]
-    assert at["06_last", "start"] >= max(at["02_second", "end"], at["05_fifth", "end"])
-    assert at["07_unknown", "start"] >= at["06_last", "end"]  # a notebook NEEDS does not name waits for all before

@@ -7,7 +7,6 @@ Notebook: notebooks/06_listening.ipynb
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
 import os
 import time
 from pathlib import Path
@@ -20,7 +19,7 @@ from .. import settings as presets
 from ..files import write_json, write_text
 from .report import write_report
 
-__all__ = ["NEEDS", "execute_notebook", "main", "numbered_notebooks", "run_notebooks"]
+__all__ = ["execute_notebook", "main", "numbered_notebooks", "run_notebooks"]
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,57 +50,28 @@ def execute_notebook(path: Path, out: Path, parameters: dict, timeout: int = 360
     return notebook
 
 
-NEEDS = {"02": ("01",), "02b": ("02",), "03": ("02",), "04": ("02",), "04b": ("03", "04"), "05": ("01",),
-         "05b": ("02",), "05c": ("02",), "06": ("02", "03", "04", "05")}
-"""The notebooks (by number) whose runs and data each one reads; one not named here waits for every earlier one."""
-
-
-def _needs(paths: list[Path]) -> dict[Path, set[Path]]:
-    """Each notebook's earlier notebooks that must have finished before it starts (with ``--jobs`` above 1)."""
-    number = {path: path.name.split("_")[0] for path in paths}
-    return {path: {p for p in paths[:i] if number[path] not in NEEDS or number[p] in NEEDS[number[path]]}
-            for i, path in enumerate(paths)}
-
-
-def _run_one(path: Path, target: Path, parameters: dict, preset: str) -> tuple[float, bool]:
-    """Execute one notebook (its HTML beside it); returns its seconds and whether a cell stopped it."""
-    start, failed = time.perf_counter(), False
-    print(f"running {path.name} at preset {preset} ...", flush=True)
-    try:
-        executed = execute_notebook(path, target, parameters)
-    except nbclient.exceptions.CellExecutionError as error:  # the next notebooks still run
-        failed = True
-        print(f"  {path.name} stopped with an error: {str(error).strip().splitlines()[-1][:300]}"
-              f" (the executed copy, up to the error: {target})", flush=True)
-        executed = nbformat.read(target, as_version=4)
-    seconds = round(time.perf_counter() - start, 1)
-    print(f"  {path.name} done in {seconds:.0f} s", flush=True)
-    write_text(target.with_suffix(".html"), nbconvert.HTMLExporter().from_notebook_node(executed)[0])
-    return seconds, failed
-
-
 def run_notebooks(preset: str, data_root: Path, out_dir: Path, runs_root: Path, going_further: bool = False,
-                  notebooks: Path = ROOT / "notebooks", packed: Path | None = None,
-                  jobs: int = 1) -> tuple[dict[str, float], list[str]]:
+                  notebooks: Path = ROOT / "notebooks",
+                  packed: Path | None = None) -> tuple[dict[str, float], list[str]]:
     """Execute the notebooks in order, each also written as HTML (one that fails does not stop the others);
-    ``packed``: a teacher's runs the notebooks unpack instead of training; ``jobs`` above 1: that many at once,
-    each as soon as the notebooks it reads (:data:`NEEDS`) are done. Returns seconds and failed names."""
+    ``packed``: a teacher's runs the notebooks unpack instead of training. Returns seconds and failed names."""
+    seconds, failed = {}, []
     parameters = {"PRESET": preset, "DATA_ROOT": str(data_root), "RUNS_ROOT": str(runs_root),
                   **({"PACKED": str(packed)} if packed else {})}
-    jobs, paths = max(1, jobs), numbered_notebooks(notebooks, going_further)
-    needs, done, running = _needs(paths), {}, {}
-    with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
-        while len(done) < len(paths):
-            for path in paths:
-                if path not in done and path not in running and needs[path] <= set(done) and len(running) < jobs:
-                    target = out_dir / "notebooks" / path.name
-                    running[path] = pool.submit(_run_one, path, target, parameters, preset)
-            finished, _ = concurrent.futures.wait(running.values(), return_when="FIRST_COMPLETED")
-            for path in [p for p, future in running.items() if future in finished]:
-                done[path] = running.pop(path).result()
-    seconds = {path.stem: done[path][0] for path in paths}
-    failed = [path.name for path in paths if done[path][1]]
-    write_json(out_dir / "timings.json", {"preset": preset, "seconds": seconds, "failed": failed, "jobs": jobs})
+    for path in numbered_notebooks(notebooks, going_further):
+        start, target = time.perf_counter(), out_dir / "notebooks" / path.name
+        print(f"running {path.name} at preset {preset} ...", flush=True)
+        try:
+            executed = execute_notebook(path, target, parameters)
+        except nbclient.exceptions.CellExecutionError as error:  # the next notebooks still run
+            failed.append(path.name)
+            print(f"  {path.name} stopped with an error: {str(error).strip().splitlines()[-1][:300]}"
+                  f" (the executed copy, up to the error: {target})", flush=True)
+            executed = nbformat.read(target, as_version=4)
+        seconds[path.stem] = round(time.perf_counter() - start, 1)
+        print(f"  done in {seconds[path.stem]:.0f} s", flush=True)
+        write_text(target.with_suffix(".html"), nbconvert.HTMLExporter().from_notebook_node(executed)[0])
+    write_json(out_dir / "timings.json", {"preset": preset, "seconds": seconds, "failed": failed})
     return seconds, failed
 
 
@@ -113,12 +83,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument(flag, type=Path, default=ROOT / flag[2:].split("-")[0])
     parser.add_argument("--going-further", action="store_true", help="the going-further notebooks too")
     parser.add_argument("--packed", type=Path, help="a file of runs from `lildata pack`, unpacked instead of training")
-    parser.add_argument("--jobs", type=int, default=1, help="notebooks at once, each after those it reads (default 1)")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the kernels inherit it: fewer TensorFlow start-up lines
     start, out_dir = time.perf_counter(), args.reports / args.preset
     _, failed = run_notebooks(args.preset, args.data_root.resolve(), out_dir, args.runs_root.resolve(),
-                              args.going_further, packed=args.packed and args.packed.resolve(), jobs=args.jobs)
+                              args.going_further, packed=args.packed and args.packed.resolve())
     index = write_report(args.data_root / "prepared" / f"builtin_{args.preset}", out_dir,
                          sorted((out_dir / "notebooks").glob("*.ipynb")), runs=args.runs_root / args.preset)
     print(f"course run at preset {args.preset} in {(time.perf_counter() - start) / 60:.1f} min")
