@@ -76,3 +76,21 @@ def test_embeddings_are_the_layer_before_the_output(lofi):
     np.testing.assert_allclose(out, judged.embeddings(model, stored[:5], layer="dense"))
     dense = keras.Model(model.input, model.get_layer("dense").output)
     np.testing.assert_allclose(out, np.asarray(dense(stored[:5, ..., None])), rtol=1e-5, atol=1e-6)
+
+
+def test_the_song_generators_parts_mix_back_to_the_clip_and_silence_stays_at_the_floor(lofi):
+    from lildata_utils.audio import stored_to_db
+    from lildata_utils.lessons import song as lesson05c
+
+    _, stored = lofi
+    decibels = stored_to_db(stored[0], CLASSROOM)
+    harmonic, percussive = lesson05c.split_harmony(decibels)
+    remixed = lesson05c.mix_db(harmonic, percussive, CLASSROOM.floor_db)
+    silent = decibels <= CLASSROOM.floor_db + 1e-3
+    assert silent.any()  # lo-fi's master low-pass leaves bins at the floor
+    # where both parts are silent the mix is silent too, not 3 dB above the floor (counted twice)
+    np.testing.assert_allclose(remixed[silent], CLASSROOM.floor_db, atol=0.05)
+    loud = decibels > -80.0  # HPSS's two parts add back to the clip (near the floor its masks may both be 0)
+    np.testing.assert_allclose(remixed[loud], decibels[loud], atol=0.1)
+    floor = np.full_like(decibels, CLASSROOM.floor_db)
+    np.testing.assert_allclose(lesson05c.mix_db(decibels, floor, CLASSROOM.floor_db), decibels, atol=1e-3)

@@ -22,9 +22,10 @@ def split_harmony(decibels):
     return 10.0 * np.log10(np.maximum(harmonic, 1e-10)), 10.0 * np.log10(np.maximum(percussive, 1e-10))
 
 
-def mix_db(a, b):
-    """Two parts added in power, in dB."""
-    return 10.0 * np.log10(10.0 ** (a / 10.0) + 10.0 ** (b / 10.0))
+def mix_db(a, b, floor_db=-100.0):
+    """Two parts added in power, in dB; the floor where both are silent counted once (not 3 dB above it)."""
+    floor = 10.0 ** (floor_db / 10.0)
+    return 10.0 * np.log10(np.maximum(10.0 ** (a / 10.0) + 10.0 ** (b / 10.0) - floor, floor))
 
 
 # notebooks/05c_song_generator.ipynb, cell 11

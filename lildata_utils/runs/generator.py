@@ -169,7 +169,7 @@ def generate(generator: Generator, seed: np.ndarray, n_frames: int, rng: np.rand
     drums_seed = songs.drum_clips(clip[None], settings)[0].T[:len(seed)]
     drums = _free_run(generator, drums_seed, n_frames, rng, temperature, grid)
     harmony, chords = songs.harmony_for(generator.chords, clip, grid, n_frames, settings, rng)
-    stored = songs.to_stored(lesson05c.mix_db(harmony, stored_to_db(drums, settings)), settings)
+    stored = songs.to_stored(lesson05c.mix_db(harmony, stored_to_db(drums, settings), settings.floor_db), settings)
     stored[:, :min(len(seed), n_frames)] = seed[:n_frames].T
     if info is not None:
         info["chords"] = chords
