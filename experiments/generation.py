@@ -1,9 +1,10 @@
-"""The generator tables of RESULTS.md, one sub-command each: measures, ablation, spread, sampling.
+"""The generator tables of RESULTS.md, one sub-command each: measures, ablation, spread, sampling, song.
 
     python experiments/generation.py measures RUN [RUN ...] --judge JUDGE [--clips 16] [--long 16]
     python experiments/generation.py ablation DATA_DIR --judge JUDGE [--work results/work/generator_ablation]
     python experiments/generation.py spread RUN --select-judge JUDGE --judge JUDGE [--clips 16] [--grid T:S,...]
     python experiments/generation.py sampling RUN --judge JUDGE [--clips 8]
+    python experiments/generation.py song RUN --judge NAME=JUDGE --judge NAME=JUDGE [--sounds 16] [--seconds 20]
 
 * ``measures`` (RESULTS.md, "The beat LSTM: generated lo-fi that keeps time" and "The generators at the
   paper's size"): for each trained generator, the variance ratio, the modulation distance to real clips (and
@@ -22,6 +23,11 @@
   chose the default (``--select-judge``) and by one that took no part in the choice (``--judge``).
 * ``sampling`` (the sampling table of "Generating spectrograms"): the autoregressive LSTM's temperature,
   with one quantile per frame (the lesson's sampler) or each bin its own.
+* ``song`` ("A song generator", notebook 05c's table): the song generator's ``--sounds`` generations of
+  ``--seconds``, seeded by the held-out songs in turn as :func:`lildata_utils.runs.generator.song_measures`
+  makes them; each of its two parts over the other part of the real song it began from, and its drums alone
+  (which part fails); the held-out songs themselves and the fakes of :func:`lildata_utils.measures.music.fake_songs`;
+  each measured by every ``--judge`` (the first gives the Fréchet distance).
 
 Every sub-command prints a Markdown table under its header; ``--out`` writes the rows as JSON with the header
 (command, machine, date).
@@ -226,6 +232,53 @@ def sampling(args) -> tuple[dict, str]:
     return {"run": str(args.run_dir), "judge": str(args.judge), "clips": len(real), "rows": rows}, "\n".join(lines)
 
 
+def song(args) -> tuple[dict, str]:
+    from lildata_utils.audio import stored_to_db
+    from lildata_utils.course import report
+    from lildata_utils.lessons import song as lesson05c
+    from lildata_utils.measures import judged, music
+    from lildata_utils.runs import generator as gen, song as songs
+    from lildata_utils.runs.evaluate import load_run
+
+    model, _, data, _ = _held_out(args.run)
+    settings, label = data.settings, model.settings.label
+    training = songs.song_spectrograms(data, label, ("train",))
+    held_out = songs.song_spectrograms(data, label, ("val", "test"))
+    judges = {name: load_run(path) for name, path in args.judge}
+    real, clips = songs.first_seconds(held_out, settings, args.seconds), songs.clips_of_songs(training, settings)
+    rng, k, sounds, parts = np.random.default_rng(model.settings.seed), model.settings.seed_frames, [], []
+    for i in range(args.sounds):  # as gen.song_measures makes them (notebook 05c), keeping each one's two parts
+        info, song = {}, real[i % len(real)]
+        sounds.append(gen.generate(model, song.T[:k], real.shape[2], rng, info, grid_of=song[:, :settings.n_frames]))
+        parts.append((info["parts"]["harmony"], info["parts"]["drums"],
+                      lesson05c.split_harmony(stored_to_db(song, settings))))
+    rows = {"song generator": {**judged.song_measures(np.stack(sounds), real, clips, settings, label, judges),
+                               "n_sounds": len(sounds)}}
+    swapped = {  # which part fails: each of the generator's two parts over the other part of the song it began from
+        "its harmony over the real drums": [(harmony, real_drums) for harmony, _, (_, real_drums) in parts],
+        "the real harmony over its drums": [(real_harmony, drums) for _, drums, (real_harmony, _) in parts],
+        "its drums alone": [(np.full_like(drums, settings.floor_db), drums) for _, drums, _ in parts]}
+    for name, pairs in swapped.items():  # the generator's first frames are the seed's, as in generate()
+        made = np.stack([songs.to_stored(lesson05c.mix_db(h, d, settings.floor_db), settings) for h, d in pairs])
+        made[:, :, :k] = np.stack([real[i % len(real)] for i in range(len(made))])[:, :, :k]
+        rows[name] = judged.song_measures(made, real, clips, settings, label, judges)
+    for name, sounds in {"real held-out " + label: real,
+                         **music.fake_songs(real, clips, settings, np.random.default_rng(args.seed))}.items():
+        rows[name] = {**judged.song_measures(sounds, real, clips, settings, label, judges), "n_sounds": len(sounds)}
+    body = {"run": str(args.run), "judges": {name: str(path) for name, path in args.judge},
+            "held_out_songs": len(held_out), "training_songs": len(training), "rows": rows}
+    return body, (f"{rows['song generator']['n_sounds']} generations of {args.seconds:g} s seeded by the "
+                  f"{len(held_out)} held-out {label} songs in turn; the real row and the fakes: those "
+                  f"{len(real)} songs\n\n" + report.song_table(rows))
+
+
+def _judge(text: str) -> tuple[str, Path]:
+    name, _, path = text.rpartition("=")
+    if not name or not path:
+        raise argparse.ArgumentTypeError(f"{text!r}: give NAME=RUN_DIR (for example statistics=runs/x)")
+    return name, Path(path)
+
+
 def _grid(text: str) -> tuple[tuple[float, float], ...]:
     try:
         return tuple((float(t), float(s)) for t, s in (pair.split(":") for pair in text.split(",")))
@@ -262,6 +315,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--judge", required=True)
     p.add_argument("--clips", type=int, default=8)
     p.set_defaults(make=sampling)
+    p = sub.add_parser("song", help="the song generator, the held-out songs and the fakes: notebook 05c's table")
+    p.add_argument("run")
+    p.add_argument("--judge", type=_judge, action="append", required=True, help="NAME=RUN_DIR, once per judge")
+    p.add_argument("--sounds", type=int, default=16)
+    p.add_argument("--seconds", type=float, default=20.0)
+    p.add_argument("--seed", type=int, default=0, help="the fakes' random numbers")
+    p.set_defaults(make=song)
     for p in sub.choices.values():
         p.add_argument("--out", type=Path, help="write the rows here as JSON, with the header")
     return parser

@@ -37,7 +37,9 @@ WRONG = {  # a plausible mistake for each exercise
     "05b.1": lambda n, first, per_beat: np.zeros((n, 2)),
     "05b.2": "noise",
     "05c.1": lambda chords, n: np.ones((n, n)) / n,  # the plus one alone, no counting
-    "05c.2": lambda templates, chords, edges: np.stack([templates[c] for c in chords], axis=1),  # one frame a bar
+    "05c.2": lambda templates, chords, edges: np.concatenate(  # each step's column repeated: not stretched linearly
+        [np.repeat(templates[c], -(-(b - a) // templates.shape[2]), axis=1)[:, :b - a]
+         for c, a, b in zip(chords, edges[:-1], edges[1:])], axis=1),
     "05c.3": "frozen",
     "06.1": "yes",
     "06.2": 4,
@@ -92,3 +94,9 @@ def test_a_right_answer_to_a_function_exercise_is_found_on_random_inputs_not_one
 
     assert exercises.check("02.2", right_once) is False
     assert len(calls) >= 2
+
+
+def test_the_lessons_own_renderer_is_the_right_answer_to_exercise_2_of_05c(capsys):
+    from lildata_utils.lessons import song as lesson05c
+
+    assert exercises.check("05c.2", lambda t, c, e: lesson05c.render_harmony(t, c, e)) is True

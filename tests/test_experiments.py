@@ -414,3 +414,38 @@ def test_the_genre_difficulty_script_compares_lil_data_with_the_average_spectrum
     result = json.loads(out.read_text())
     assert result["n_clips"] == len(data) and result["n_songs"] == 18 and 0 <= result["accuracy"] <= 1
     assert result["chance"] == pytest.approx(1 / 3)
+
+
+@pytest.mark.train
+def test_the_song_table_measures_the_song_generator_its_parts_the_real_songs_and_every_fake(
+        small, softmax_run, paper_work, tmp_path, capsys):
+    from lildata_utils.runs.generator import train_generator
+    from lildata_utils.settings import generator_preset
+
+    generation = script("generation")
+    run = tmp_path / "song"
+    train_generator(small, run, generator_preset("tiny", "song", epochs=1), verbose=0)
+    out = tmp_path / "song.json"
+    argv = ["song", str(run), "--judge", f"lildata={paper_work / 'runs' / 'lildata_8_song'}",
+            "--judge", f"statistics={softmax_run}", "--sounds", "3", "--seconds", "2", "--out", str(out)]
+    assert generation.main(argv) == 0
+    result = json.loads(out.read_text())
+    assert_header(result, "generation", argv)
+    rows = result["rows"]
+    assert list(rows)[:5] == ["song generator", "its harmony over the real drums", "the real harmony over its drums",
+                              "its drums alone", "real held-out lofi"]
+    assert {"noise", "frozen", "shuffled", "looped", "held chord", "training bars"} <= set(rows)
+    # 3 generations from 2 held-out songs: each seeds one in turn; the real row is those 2 songs
+    assert result["held_out_songs"] == 2 and rows["song generator"]["n_sounds"] == 3
+    assert rows["real held-out lofi"]["n_sounds"] == 2 and rows["its drums alone"]["n_sounds"] == 3
+    real = rows["real held-out lofi"]
+    for measure in ("nearest_ratio", "piece_nearest_ratio"):  # (2 s hold less than two bars: no movement here)
+        assert real[measure] == pytest.approx(1.0), measure  # the real songs are their own reference
+    assert rows["looped"]["nearest_ratio"] < 0.05  # a training clip over again: its 1-s clip is in training
+    for fake in ("looped", "training bars"):  # pieces a clip long: those across two pasted clips are new
+        assert rows[fake]["piece_nearest_ratio"] < 0.7 * rows["noise"]["piece_nearest_ratio"], fake
+    assert all(set(rows[name]["judge_probability"]) == {"lildata", "statistics"} for name in rows)
+    assert all(0 <= p <= 1 for m in rows.values() for p in m["judge_probability"].values())
+    said = capsys.readouterr().out
+    assert "3 generations of 2 s seeded by the 2 held-out lofi songs in turn" in said
+    assert "| its drums alone |" in said and "no second a copy" in said

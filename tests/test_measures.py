@@ -94,3 +94,45 @@ def test_the_song_generators_parts_mix_back_to_the_clip_and_silence_stays_at_the
     np.testing.assert_allclose(remixed[loud], decibels[loud], atol=0.1)
     floor = np.full_like(decibels, CLASSROOM.floor_db)
     np.testing.assert_allclose(lesson05c.mix_db(decibels, floor, CLASSROOM.floor_db), decibels, atol=1e-3)
+
+
+def test_the_song_generators_chords_are_real_bars_and_play_back_as_they_were():
+    from lildata_utils.lessons import song as lesson05c
+
+    rng = np.random.default_rng(0)
+    patterns = rng.normal(-40.0, 10.0, (3, 6, 64))  # three chords of 6 bins, each moving through its 64 steps
+    songs = [rng.integers(0, 3, 9) for _ in range(4)]
+    bars = [patterns[song] + rng.normal(0.0, 0.1, (len(song), 6, 64)) for song in songs]  # each voiced a little apart
+    templates, transitions = lesson05c.chord_model(bars, n_chords=3, seed=0)
+    every_bar = np.concatenate(bars)
+    # each chord is one of the real bars (a medoid), not a mean of several, and the three patterns are all found
+    assert all(np.any(np.all(every_bar == t, axis=(1, 2))) for t in templates)
+    found = sorted(int(np.argmin(((patterns - t) ** 2).sum(axis=(1, 2)))) for t in templates)
+    assert found == [0, 1, 2]
+    np.testing.assert_allclose(transitions.sum(axis=1), 1.0)
+    # a bar of 64 frames plays its chord's 64 steps as they are; a longer bar stretches them, ends kept
+    edges = np.array([0, 64, 191])
+    harmony = lesson05c.render_harmony(templates, [0, 1], edges)
+    assert harmony.shape == (6, 191)
+    np.testing.assert_allclose(harmony[:, :64], templates[0])
+    np.testing.assert_allclose(harmony[:, [64, 190]], templates[1][:, [0, 63]])
+    middle = harmony[:, 64 + 63]  # 127 frames for 64 steps: frame 63 of the bar lies halfway from step 31 to 32
+    np.testing.assert_allclose(middle, (templates[1][:, 31] + templates[1][:, 32]) / 2)
+    np.testing.assert_allclose(lesson05c.bar_steps(harmony, edges)[0], templates[0])  # and reads them back
+
+
+def test_training_music_cut_up_and_pasted_is_a_copy_second_by_second_but_real_songs_are_not(lofi):
+    _, stored = lofi
+    training, real = stored[:12], stored[12:16]  # 3 songs to learn from, another song held out
+    fakes = music.fake_songs(real, training, CLASSROOM, np.random.default_rng(0))
+    second = int(round(CLASSROOM.sample_rate / CLASSROOM.hop_length))
+    floor = music.nearest_piece_distance(real, training, second)
+    assert fakes["training bars"].shape == real.shape
+    # 3-second pieces of training clips: every second of them is in training (to a frame or so), wherever it begins
+    assert music.nearest_piece_distance(fakes["training bars"], training, second) < 0.35 * floor
+    assert music.nearest_piece_distance(fakes["looped"], training, second) < 0.35 * floor
+    # one clip of training among others held out: its seconds are copies, the others' are not
+    mixed = music.nearest_piece_distance(np.concatenate([training[:1], real[1:]]), training, second)
+    assert 0.6 * floor < mixed < 0.9 * floor
+    # the 5-second windows alone do not see the cut-up training bars: they are as far as real songs' windows
+    assert music.nearest_distance(fakes["training bars"], training) > 0.7 * music.nearest_distance(real, training)

@@ -96,10 +96,10 @@ _FUNCTIONS: dict[str, tuple] = {  # exercise: (seed, the cases, how the answer i
     "05c.1": (11, lambda rng: [([list(rng.integers(0, n, int(rng.integers(2, 9)))) for _ in range(3)], n)
                                for n in (3, 5)], _like("the transitions (n_chords x n_chords)", "row a, column b: "
                                "1 + how often b follows a, over all songs; then divide each row by its sum")),
-    "05c.2": (12, lambda rng: [(rng.random((4, 6)), [2, 0, 2, 3], np.array([0, 3, 7, 8, 12])),
-                               (rng.random((2, 5)), [1], np.array([0, 9]))],
-              _like("the harmonic part (bins x frames)", "bar i is templates[chords[i]] as a column, repeated "
-                    "edges[i + 1] - edges[i] times; the bars side by side (np.concatenate, axis=1)")),
+    "05c.2": (12, lambda rng: [(rng.random((4, 6, 3)), [2, 0, 2, 3], np.array([0, 3, 7, 8, 12])),
+                               (rng.random((2, 5, 4)), [1], np.array([0, 9]))],
+              _like("the harmonic part (bins x frames)", "bar i is stretch(templates[chords[i]], edges[i + 1] - "
+                    "edges[i]); the bars side by side (np.concatenate, axis=1)")),
 }
 
 
@@ -132,7 +132,7 @@ _PREDICTIONS: dict[str, tuple[tuple[str, ...], Callable[[dict], str]]] = {  # ex
     "05.1": (("more", "less"), lambda c: f"variance ratio {c['ratio']:.3f}"),
     "05.4": (("up", "down"), lambda c: f"variance ratio {c['ratios'][0.7]:.2f} at 0.7, {c['ratios'][1.0]:.2f} at 1.0"),
     "05b.2": (("noise", "frozen", "shuffled"), lambda c: ", ".join(f"{k} {v:.0%}" for k, v in c["tempo"].items())),
-    "05c.3": (("noise", "frozen", "shuffled", "looped", "held chord"),
+    "05c.3": (("noise", "frozen", "shuffled", "looped", "held chord", "training bars"),
               lambda c: "nearest-clip distance to real's: "
               + ", ".join(f"{k} {v:.2f}" for k, v in c["nearest"].items())),
 }

@@ -61,7 +61,9 @@ def transitions(chords, n_chords):
 
 
 def render(templates, chords, edges):
-    return np.concatenate([np.repeat(np.asarray(templates[c])[:, None], b - a, axis=1)
+    def along_time(columns, n):  # linear interpolation, row by row
+        return np.stack([np.interp(np.linspace(0, len(row) - 1, n), np.arange(len(row)), row) for row in columns])
+    return np.concatenate([along_time(np.asarray(templates[c]), b - a)
                            for c, a, b in zip(chords, edges[:-1], edges[1:])], axis=1)
 
 

@@ -12,7 +12,7 @@ import librosa
 import numpy as np
 from sklearn.cluster import KMeans
 
-__all__ = ["bar_edges", "bar_shape", "bar_spectra", "chord_model", "mix_db", "render_harmony", "sample_chords", "split_harmony"]
+__all__ = ["bar_edges", "bar_steps", "chord_model", "mix_db", "render_harmony", "sample_chords", "split_harmony", "stretch"]
 
 
 # notebooks/05c_song_generator.ipynb, cell 7
@@ -36,26 +36,30 @@ def bar_edges(n_frames, grid, beats_per_bar=4):
     return np.unique(np.concatenate([[0], starts.astype(int), [n_frames]]))
 
 
-def bar_spectra(harmonic, edges):
-    """Each bar's mean harmonic spectrum in dB, (bars, bins)."""
-    return np.stack([harmonic[:, a:b].mean(axis=1) for a, b in zip(edges[:-1], edges[1:])])
+def stretch(columns, n):
+    """Columns (bins, m) stretched or squeezed to n columns: linear interpolation along time."""
+    position = np.linspace(0, columns.shape[1] - 1, n)
+    low = np.floor(position).astype(int)
+    high, part = np.minimum(low + 1, columns.shape[1] - 1), position - low
+    return columns[:, low] * (1 - part) + columns[:, high] * part
 
 
-def bar_shape(harmonic, edges, steps=16):
-    """How loud the harmony is through a bar, on average: dB against the bar's mean, at `steps` points."""
-    shapes = [np.interp(np.linspace(0, 1, steps), np.linspace(0, 1, b - a), level - level.mean())
-              for a, b in zip(edges[:-1], edges[1:]) if b - a >= steps for level in [harmonic[:, a:b].mean(axis=0)]]
-    return np.mean(shapes, axis=0) if shapes else np.zeros(steps)
+def bar_steps(harmonic, edges, steps=64):
+    """Each bar of the harmonic part (dB) at `steps` points in time, (bars, bins, steps)."""
+    return np.stack([stretch(harmonic[:, a:b], steps) for a, b in zip(edges[:-1], edges[1:])])
 
 
-def chord_model(bars_of_songs, n_chords=8, seed=0):
-    """k-means over all the bars gives the chords; counting which follows which (plus one) gives the chain."""
-    kmeans = KMeans(n_chords, n_init=4, random_state=seed).fit(np.concatenate(bars_of_songs))
+def chord_model(bars_of_songs, n_chords=32, seed=0):
+    """k-means over all the bars; each chord the real bar nearest its centre; the chain counted (plus one)."""
+    bars = np.concatenate(bars_of_songs)
+    flat = bars.reshape(len(bars), -1)
+    kmeans = KMeans(n_chords, n_init=4, random_state=seed).fit(flat)
+    nearest = [np.argmin(((flat - centre) ** 2).sum(axis=1)) for centre in kmeans.cluster_centers_]
     counts = np.ones((n_chords, n_chords))
-    for bars in bars_of_songs:
-        chords = kmeans.predict(bars)
+    for song in bars_of_songs:
+        chords = kmeans.predict(song.reshape(len(song), -1))
         np.add.at(counts, (chords[:-1], chords[1:]), 1.0)
-    return kmeans.cluster_centers_, counts / counts.sum(axis=1, keepdims=True)
+    return bars[nearest], counts / counts.sum(axis=1, keepdims=True)
 
 
 def sample_chords(transitions, start, n_bars, rng):
@@ -67,10 +71,6 @@ def sample_chords(transitions, start, n_bars, rng):
 
 
 # notebooks/05c_song_generator.ipynb, cell 17
-def render_harmony(templates, chords, edges, shape=None):
-    """Each bar its chord's spectrum (dB), through the bar `shape` (dB against the bar's mean, any length)."""
-    parts = []
-    for chord, a, b in zip(chords, edges[:-1], edges[1:]):
-        level = np.zeros(b - a) if shape is None else np.interp(np.linspace(0, 1, b - a), np.linspace(0, 1, len(shape)), shape)
-        parts.append(templates[chord][:, None] + level[None, :])
-    return np.concatenate(parts, axis=1)
+def render_harmony(templates, chords, edges):
+    """Each bar its chord's steps (dB), stretched over the bar's frames; the bars side by side."""
+    return np.concatenate([stretch(templates[c], b - a) for c, a, b in zip(chords, edges[:-1], edges[1:])], axis=1)

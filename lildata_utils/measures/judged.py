@@ -159,7 +159,8 @@ def song_measures(sounds: np.ndarray, real: np.ndarray, training: np.ndarray, se
     """Notebook 05c's measures of sounds ``(n, bins, frames)`` a few clips long, against held-out ``real`` sounds as
     long and the clip-long ``training`` clips: ``tempo_in_range``, ``beat_strength``, ``harmonic_ratio`` (the
     harmonic share of the last 5 s over the first 5 s), ``bar_movement`` and its ``bar_movement_ratio`` to the real
-    sounds', ``nearest_ratio`` (the distance to the nearest training clip, over the real windows'); with ``judges``,
+    sounds', ``nearest_ratio`` (the distance to the nearest training clip, over the real windows'),
+    ``piece_nearest_ratio`` (the same for every second against every second of training); with ``judges``,
     each one's mean ``judge_probability`` of ``label`` over the clip-long windows and the first one's
     ``frechet_ratio`` against the real-against-real floor.
 
@@ -181,6 +182,9 @@ def song_measures(sounds: np.ndarray, real: np.ndarray, training: np.ndarray, se
     out["bar_movement_ratio"] = out["bar_movement"] / max(movement(real), 1e-9)
     out["nearest_ratio"] = (music.nearest_distance(windows, training)
                             / max(music.nearest_distance(real_windows, training), 1e-9))
+    second = min(training.shape[2], int(round(settings.sample_rate / settings.hop_length)))  # pieces of 1 s
+    out["piece_nearest_ratio"] = (music.nearest_piece_distance(sounds, training, second)
+                                  / max(music.nearest_piece_distance(real, training, second), 1e-9))
     for name, judge in (judges or {}).items():
         if label in judge[1]["labels"]:
             probability = judge_clips(judge, windows, label)["probability"]

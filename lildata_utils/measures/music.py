@@ -16,7 +16,7 @@ from ..settings import SpectrogramSettings
 
 __all__ = ["TEMPO_RANGES", "bar_chroma_movement", "beat_strength", "beats", "fake_clips", "fake_songs",
            "harmonic_share", "in_tempo_range", "modulation_distance", "modulation_spectrum", "nearest_distance",
-           "tempo"]
+           "nearest_piece_distance", "tempo"]
 
 
 def modulation_spectrum(stored: np.ndarray, settings: SpectrogramSettings, bands: int = 8,
@@ -139,6 +139,11 @@ def bar_chroma_movement(stored: np.ndarray, settings: SpectrogramSettings, frame
     return float(np.mean(1.0 - (bars[1:] * bars[:-1]).sum(axis=1)))
 
 
+def _nearest_squared(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Each row of ``a``'s squared distance to the nearest row of ``b``."""
+    return np.maximum(((a ** 2).sum(1)[:, None] + (b ** 2).sum(1)[None, :] - 2.0 * a @ b.T).min(axis=1), 0.0)
+
+
 def nearest_distance(clips: np.ndarray, training: np.ndarray) -> float:
     """The mean over ``clips`` ``(n, bins, frames)`` of the RMS difference to the nearest training clip: 0 for a
     copy; real clips of other songs give the floor a generator must not go below.
@@ -146,20 +151,42 @@ def nearest_distance(clips: np.ndarray, training: np.ndarray) -> float:
     Notebook: notebooks/05c_song_generator.ipynb
     """
     a = np.asarray(clips, np.float32).reshape(len(clips), -1)
-    b = np.asarray(training, np.float32).reshape(len(training), -1)
-    squared = (a ** 2).sum(1)[:, None] + (b ** 2).sum(1)[None, :] - 2.0 * a @ b.T
-    return float(np.sqrt(np.maximum(squared, 0.0).min(axis=1) / a.shape[1]).mean())
+    return float(np.sqrt(_nearest_squared(a, np.asarray(training, np.float32).reshape(len(training), -1))
+                         / a.shape[1]).mean())
+
+
+def nearest_piece_distance(sounds: np.ndarray, training: np.ndarray, frames: int, bands: int = 64) -> float:
+    """The mean over the ``frames``-long pieces of ``sounds`` ``(n, bins, T)``, one every ``frames // 2``, of the RMS
+    difference to the nearest piece of the ``training`` clips starting at any frame, on ``bands`` bands (each the
+    mean of its bins): 0 for training music cut up and pasted together, however the pieces are ordered.
+
+    Notebook: notebooks/05c_song_generator.ipynb
+    """
+    def pieces(group: np.ndarray, step: int) -> np.ndarray:
+        pooled = np.stack([part.mean(axis=1) for part in np.array_split(np.asarray(group, np.float32),
+                                                                        min(bands, group.shape[1]), axis=1)], axis=1)
+        view = np.lib.stride_tricks.sliding_window_view(pooled, frames, axis=2)[:, :, ::step]
+        return np.ascontiguousarray(view.transpose(0, 2, 1, 3)).reshape(-1, view.shape[1] * frames)
+
+    ours = pieces(sounds, max(frames // 2, 1))  # against the training pieces 16 clips at a time, every start
+    nearest = np.min([_nearest_squared(ours, pieces(training[i:i + 16], 1)) for i in range(0, len(training), 16)], 0)
+    return float(np.sqrt(nearest / ours.shape[1]).mean())
 
 
 def fake_songs(real: np.ndarray, training: np.ndarray, settings: SpectrogramSettings,
                rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Fakes of whole sounds ``(n, bins, frames)`` as :func:`fake_clips`, but a training clip ``looped`` and the
-    first second's harmonic part held over the song's own percussive part.
+    """Fakes of whole sounds ``(n, bins, frames)`` as :func:`fake_clips`, but a training clip ``looped``, the
+    first second's harmonic part held over the song's own percussive part, and ``training bars``: pieces of 3 s
+    (a bar of 4 beats at 80 BPM) cut from the training clips at random, end to end.
 
     Notebook: notebooks/05c_song_generator.ipynb
     """
     real, training = np.asarray(real, np.float32), np.asarray(training, np.float32)
     frames, clip = real.shape[2], training.shape[2]
+    bar = int(min(round(3.0 * settings.sample_rate / settings.hop_length), clip))
+    count = -(-frames // bar)  # bars to fill a sound
+    picks = [zip(rng.integers(len(training), size=count), rng.integers(0, clip - bar + 1, count)) for _ in real]
+    bars = [np.concatenate([training[i][:, t:t + bar] for i, t in pick], axis=1)[:, :frames] for pick in picks]
     looped = np.stack([np.tile(training[i % len(training)], (1, frames // clip + 1))[:, :frames]
                        for i in range(len(real))])
     held = []
@@ -169,4 +196,5 @@ def fake_songs(real: np.ndarray, training: np.ndarray, settings: SpectrogramSett
     return {"noise": np.clip(real.mean() + 0.3 * (rng.random(real.shape) - 0.5), 0, 1).astype(np.float32),
             "frozen": np.repeat(real[:, :, :1], frames, axis=2),
             "shuffled": np.stack([c[:, rng.permutation(frames)] for c in real]),
-            "looped": looped.astype(np.float32), "held chord": np.stack(held).astype(np.float32)}
+            "looped": looped.astype(np.float32), "held chord": np.stack(held).astype(np.float32),
+            "training bars": np.stack(bars)}

@@ -32,11 +32,12 @@ from ..settings import GeneratorSettings, SpectrogramSettings, settings_from_dic
 from . import KINDS, RunFolder, claim_folder
 from . import song as songs
 
-__all__ = ["Generator", "build_generator", "clips_of", "ensure_generator", "epoch_lines", "finished", "generate",
-           "generate_sound", "held_out_clips", "load_generator", "measure", "read_metrics", "save_generator",
+__all__ = ["HELD_OUT", "Generator", "build_generator", "clips_of", "ensure_generator", "epoch_lines", "finished",
+           "generate", "generate_sound", "load_generator", "measure", "read_metrics", "save_generator",
            "song_measures", "stepper", "to_audio", "train_generator"]
 
 _TIMED = ("beat", "song")  # the generators that read the beat's phase beside each frame
+HELD_OUT = ("val", "test")  # the splits a generator is measured on (validation and test songs)
 
 
 @dataclass
@@ -99,14 +100,6 @@ def clips_of(data: PreparedDataset, label: str, splits: tuple[str, ...], limit: 
     return np.stack([data.spectrogram(c.clip) for c in clips]).astype(np.float32)
 
 
-def held_out_clips(data: PreparedDataset, label: str) -> np.ndarray:
-    """The held-out clips (validation and test songs) of a genre, in the order the measures take them.
-
-    Notebook: notebooks/05_lstm_generation.ipynb
-    """
-    return clips_of(data, label, ("val", "test"))
-
-
 def to_audio(stored: np.ndarray, settings: SpectrogramSettings, seed: int = 0) -> np.ndarray:
     """A stored spectrogram of any length back to audio (Griffin-Lim with the dataset's STFT).
 
@@ -151,7 +144,8 @@ def generate(generator: Generator, seed: np.ndarray, n_frames: int, rng: np.rand
     first), sampled with ``rng`` and ``temperature`` (default: the settings').
 
     Args:
-        info: Filled with the song generator's ``chords`` (one a bar).
+        info: Filled with the song generator's ``chords`` (one a bar) and its two ``parts``, ``harmony`` and
+            ``drums``, in dB ``(bins, n_frames)``.
         grid_of: ``beat`` and ``song`` (else a :class:`ValueError`): the stored clip whose beat grid runs on.
 
     Notebook: notebooks/05_lstm_generation.ipynb
@@ -169,10 +163,11 @@ def generate(generator: Generator, seed: np.ndarray, n_frames: int, rng: np.rand
     drums_seed = songs.drum_clips(clip[None], settings)[0].T[:len(seed)]
     drums = _free_run(generator, drums_seed, n_frames, rng, temperature, grid)
     harmony, chords = songs.harmony_for(generator.chords, clip, grid, n_frames, settings, rng)
-    stored = songs.to_stored(lesson05c.mix_db(harmony, stored_to_db(drums, settings), settings.floor_db), settings)
+    drums = stored_to_db(drums, settings)
+    stored = songs.to_stored(lesson05c.mix_db(harmony, drums, settings.floor_db), settings)
     stored[:, :min(len(seed), n_frames)] = seed[:n_frames].T
     if info is not None:
-        info["chords"] = chords
+        info.update(chords=chords, parts={"harmony": harmony, "drums": drums})
     return stored
 
 
@@ -276,7 +271,7 @@ def _fit_data(settings: GeneratorSettings, clips: np.ndarray, spectrogram: Spect
 def _reference(data: PreparedDataset, settings: GeneratorSettings) -> np.ndarray:
     """The clips a generator is measured on: held out, or the training clips of an overfit run."""
     return clips_of(data, settings.label, ("train",), settings.overfit) if settings.overfit \
-        else held_out_clips(data, settings.label)
+        else clips_of(data, settings.label, HELD_OUT)
 
 
 def _open(run: RunFolder, settings: GeneratorSettings) -> dict | None:
@@ -313,7 +308,7 @@ def train_generator(data_dir: PreparedDataset | str | Path, run_dir: str | Path,
                                               "finished": False})
         train = clips_of(data, settings.label, ("train",), settings.overfit or settings.max_clips)
         model = build_generator(settings, *train.shape[1:])
-        validation = None if settings.overfit else _fit_data(settings, held_out_clips(data, settings.label),
+        validation = None if settings.overfit else _fit_data(settings, clips_of(data, settings.label, HELD_OUT),
                                                              data.settings)
         start = time.perf_counter()
         fit = model.fit(*_fit_data(settings, train, data.settings), validation_data=validation, shuffle=True,
@@ -415,12 +410,13 @@ def generate_sound(run_dir: str | Path, out_dir: str | Path | None = None, secon
     if seconds is not None:
         bounded("generate_seconds", seconds, "--seconds", low=(k + 1) * settings.hop_length / settings.sample_rate,
                 high=LIMITS["generate_seconds"][1])
-    held_out = held_out_clips(data or PreparedDataset(config["data_dir"]), generator.settings.label)
+    held_out = clips_of(data or PreparedDataset(config["data_dir"]), generator.settings.label, HELD_OUT)
     clip, info = held_out[seed % len(held_out)], {"seed": seed}
     n_frames = settings.n_frames if seconds is None else round(seconds * settings.sample_rate / settings.hop_length) + 1
     stored = generate(generator, clip.T[:k], n_frames, np.random.default_rng(seed), info=info, grid_of=clip)
     audio = to_audio(stored, settings, seed=seed)
     metrics = read_metrics(run_dir) if (Path(run_dir) / "metrics.json").exists() else {}
+    info.pop("parts", None)  # arrays: not for metrics.json
     metrics["this_sound"] = {**_this_sound(generator, stored, clip, audio, judge), **info}
     result = {"stored": stored, "audio": audio, "seed_stored": clip, "metrics": metrics}
     if out_dir is not None:
@@ -460,13 +456,15 @@ def ensure_generator(data: PreparedDataset | str | Path, run_dir: str | Path, se
 def song_measures(generator: Generator, held_out: list[np.ndarray], training: list[np.ndarray],
                   settings: SpectrogramSettings, judges: dict | None = None, n: int = 16,
                   seconds: float = 20.0) -> dict[str, Any]:
-    """Notebook 05c's measures of ``n`` sounds, each seeded by a held-out song, and the ``sounds`` (not for JSON).
+    """Notebook 05c's measures of ``n`` sounds, seeded by the held-out songs in turn, and the ``sounds`` (not for
+    JSON); the real songs' first ``seconds`` are the reference.
 
     Notebook: notebooks/05c_song_generator.ipynb
     """
     real = songs.first_seconds(held_out, settings, seconds)[:n]
     rng, k, clip = np.random.default_rng(generator.settings.seed), _seed_frames(generator), settings.n_frames
-    sounds = np.stack([generate(generator, song.T[:k], song.shape[1], rng, grid_of=song[:, :clip]) for song in real])
+    sounds = np.stack([generate(generator, real[i % len(real)].T[:k], real.shape[2], rng, grid_of=real[i % len(real)][
+        :, :clip]) for i in range(n)])
     out = judged.song_measures(sounds, real, songs.clips_of_songs(training, settings), settings,
                                generator.settings.label, judges)
     return {**out, "sounds": sounds}

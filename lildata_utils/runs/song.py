@@ -1,5 +1,5 @@
 """The song generator's chords and drums: a dataset's songs fed to notebook 05c's lesson code, the chords fitted
-over their bars and saved in the run (``chords.npz``), the drums the beat LSTM learns, the harmony it plays.
+over their bars and saved in the run (``bar_chords.npz``), the drums the beat LSTM learns, the harmony it plays.
 
 Notebook: notebooks/05c_song_generator.ipynb
 """
@@ -21,9 +21,9 @@ from ..settings import SpectrogramSettings
 __all__ = ["CHORDS_FILE", "N_CHORDS", "clip_list", "clips_of_songs", "drum_clips", "first_seconds", "fit_chords",
            "harmony_for", "load_chords", "save_chords", "song_spectrograms", "stored_grid", "to_stored"]
 
-CHORDS_FILE = "chords.npz"  # the song generator's chords, beside its drums LSTM's model.keras
-N_CHORDS = 8  # chords the k-means finds (notebook 05c's N_CHORDS)
-_ARRAYS = ("templates", "transitions", "shape")
+CHORDS_FILE = "bar_chords.npz"  # its chords (real bars; a run of the older chords, made before, is trained again)
+N_CHORDS = 32  # chords the k-means finds (notebook 05c's N_CHORDS)
+_ARRAYS = ("templates", "transitions")
 
 
 def clip_list(data: PreparedDataset, label: str, splits: tuple[str, ...]) -> list:
@@ -72,23 +72,22 @@ def fit_chords(songs: list[np.ndarray], settings: SpectrogramSettings, n_chords:
     """The chords of some songs (k-means over their harmonic parts' bars) and their Markov chain (notebook 05c).
 
     Returns:
-        ``{"templates": (chords, bins) dB, "transitions": (chords, chords), "shape": the average bar's loudness
-        through the bar (dB), "bars", "n_chords"}`` (fewer chords than asked where there are fewer bars).
+        ``{"templates": (chords, bins, steps) dB, each a real bar; "transitions": (chords, chords); "bars",
+        "n_chords"}`` (fewer chords than asked where there are fewer bars).
 
     Notebook: notebooks/05c_song_generator.ipynb
     """
-    bars, shapes = [], []
+    bars = []
     for song in songs:
         harmonic, _ = lesson05c.split_harmony(stored_to_db(song, settings))
         edges = lesson05c.bar_edges(song.shape[1], stored_grid(song, settings))
-        bars.append(lesson05c.bar_spectra(harmonic, edges))
-        shapes.append(lesson05c.bar_shape(harmonic, edges))
+        bars.append(lesson05c.bar_steps(harmonic, edges))
     count = sum(len(b) for b in bars)
     if count < 2:
         raise ValueError("the song generator needs at least 2 bars of training songs to learn chords from")
     templates, transitions = lesson05c.chord_model(bars, min(n_chords, count), seed)
     return {"templates": templates.astype(np.float32), "transitions": transitions, "bars": int(count),
-            "shape": np.mean(shapes, axis=0).astype(np.float32), "n_chords": int(len(templates))}
+            "n_chords": int(len(templates))}
 
 
 def save_chords(path: str | Path, chords: dict[str, Any]) -> Path:
@@ -114,7 +113,7 @@ def load_chords(path: str | Path) -> dict[str, Any]:
         raise RunError(f"{path}: not the chords of a song generator ({type(error).__name__}); train it again "
                        "with `lildata train-generator --model song`") from None
     templates, transitions = chords["templates"], chords["transitions"]
-    if templates.ndim != 2 or transitions.shape != (len(templates),) * 2 or not np.all(np.isfinite(transitions)):
+    if templates.ndim != 3 or transitions.shape != (len(templates),) * 2 or not np.all(np.isfinite(transitions)):
         raise RunError(f"{path}: its chords and their chain do not fit together")
     return {**chords, "n_chords": int(len(templates))}
 
@@ -156,8 +155,9 @@ def harmony_for(chords: dict[str, Any], clip: np.ndarray, grid: tuple[float, flo
     Notebook: notebooks/05c_song_generator.ipynb
     """
     harmonic, _ = lesson05c.split_harmony(stored_to_db(clip, settings))
-    first = lesson05c.bar_spectra(harmonic, lesson05c.bar_edges(clip.shape[1], grid))[0]
-    start = int(np.argmin(((chords["templates"] - first[None]) ** 2).sum(axis=1)))
+    templates = chords["templates"]
+    first = lesson05c.bar_steps(harmonic, lesson05c.bar_edges(clip.shape[1], grid), templates.shape[2])[0]
+    start = int(np.argmin(((templates - first[None]) ** 2).sum(axis=(1, 2))))
     edges = lesson05c.bar_edges(n_frames, grid)
     picked = lesson05c.sample_chords(chords["transitions"], start, len(edges) - 1, rng)
-    return lesson05c.render_harmony(chords["templates"], picked, edges, chords["shape"]), picked
+    return lesson05c.render_harmony(templates, picked, edges), picked
