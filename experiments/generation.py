@@ -26,7 +26,8 @@
 * ``song`` ("A song generator", notebook 05c's table): the song generator's ``--sounds`` generations of
   ``--seconds``, seeded by the held-out songs in turn as :func:`lildata_utils.runs.generator.song_measures`
   makes them; each of its two parts over the other part of the real song it began from, and its drums alone
-  (which part fails); the held-out songs themselves and the fakes of :func:`lildata_utils.measures.music.fake_songs`;
+  (which part fails); the held-out songs themselves and the fakes of :func:`lildata_utils.measures.music.fake_songs`,
+  with the training bars once more smoothed as the chords are and grained as the generator's songs are;
   each measured by every ``--judge`` (the first gives the Fréchet distance).
 
 Every sub-command prints a Markdown table under its header; ``--out`` writes the rows as JSON with the header
@@ -232,6 +233,21 @@ def sampling(args) -> tuple[dict, str]:
     return {"run": str(args.run_dir), "judge": str(args.judge), "clips": len(real), "rows": rows}, "\n".join(lines)
 
 
+GRAINED = "training bars, smoothed and grained"
+
+
+def _smoothed_and_grained(sound, grain, settings, rng):
+    """A copy made to look generated: each 3-s piece squeezed to 64 steps and stretched back, as the song generator's
+    chords are, then the generator's grain (``song``'s row :data:`GRAINED`: can smoothing and noise hide a copy?)."""
+    from lildata_utils.lessons import song as lesson05c
+
+    bar = int(round(3.0 * settings.sample_rate / settings.hop_length))
+    edges = np.unique(np.append(np.arange(0, sound.shape[1], bar), sound.shape[1]))
+    smooth = np.concatenate([lesson05c.stretch(lesson05c.stretch(sound[:, a:b], 64), b - a)
+                             for a, b in zip(edges[:-1], edges[1:])], axis=1)
+    return lesson05c.add_grain(smooth, grain, rng).astype(np.float32)
+
+
 def song(args) -> tuple[dict, str]:
     from lildata_utils.audio import stored_to_db
     from lildata_utils.course import report
@@ -258,12 +274,15 @@ def song(args) -> tuple[dict, str]:
         "its harmony over the real drums": [(harmony, real_drums) for harmony, _, (_, real_drums) in parts],
         "the real harmony over its drums": [(real_harmony, drums) for _, drums, (real_harmony, _) in parts],
         "its drums alone": [(np.full_like(drums, settings.floor_db), drums) for _, drums, _ in parts]}
-    for name, pairs in swapped.items():  # the generator's first frames are the seed's, as in generate()
-        made = np.stack([songs.to_stored(lesson05c.mix_db(h, d, settings.floor_db), settings) for h, d in pairs])
+    for name, pairs in swapped.items():  # with the grain, and the seed's first frames, as in generate()
+        made = np.stack([lesson05c.add_grain(songs.to_stored(lesson05c.mix_db(h, d, settings.floor_db), settings),
+                                             model.chords["grain"], rng) for h, d in pairs]).astype(np.float32)
         made[:, :, :k] = np.stack([real[i % len(real)] for i in range(len(made))])[:, :, :k]
         rows[name] = judged.song_measures(made, real, clips, settings, label, judges)
-    for name, sounds in {"real held-out " + label: real,
-                         **music.fake_songs(real, clips, settings, np.random.default_rng(args.seed))}.items():
+    fakes = music.fake_songs(real, clips, settings, np.random.default_rng(args.seed))
+    fakes[GRAINED] = np.stack([_smoothed_and_grained(s, model.chords["grain"], settings, rng)
+                               for s in fakes["training bars"]])
+    for name, sounds in {"real held-out " + label: real, **fakes}.items():
         rows[name] = {**judged.song_measures(sounds, real, clips, settings, label, judges), "n_sounds": len(sounds)}
     body = {"run": str(args.run), "judges": {name: str(path) for name, path in args.judge},
             "held_out_songs": len(held_out), "training_songs": len(training), "rows": rows}

@@ -434,7 +434,7 @@ def test_the_song_table_measures_the_song_generator_its_parts_the_real_songs_and
     rows = result["rows"]
     assert list(rows)[:5] == ["song generator", "its harmony over the real drums", "the real harmony over its drums",
                               "its drums alone", "real held-out lofi"]
-    assert {"noise", "frozen", "shuffled", "looped", "held chord", "training bars"} <= set(rows)
+    assert {"noise", "frozen", "shuffled", "looped", "held chord", "training bars", generation.GRAINED} <= set(rows)
     # 3 generations from 2 held-out songs: each seeds one in turn; the real row is those 2 songs
     assert result["held_out_songs"] == 2 and rows["song generator"]["n_sounds"] == 3
     assert rows["real held-out lofi"]["n_sounds"] == 2 and rows["its drums alone"]["n_sounds"] == 3
@@ -442,10 +442,12 @@ def test_the_song_table_measures_the_song_generator_its_parts_the_real_songs_and
     for measure in ("nearest_ratio", "piece_nearest_ratio"):  # (2 s hold less than two bars: no movement here)
         assert real[measure] == pytest.approx(1.0), measure  # the real songs are their own reference
     assert rows["looped"]["nearest_ratio"] < 0.05  # a training clip over again: its 1-s clip is in training
+    assert real["change_ratio"] == pytest.approx(1.0) and rows["frozen"]["change_ratio"] == 0.0
+    assert rows["song generator"]["change_ratio"] > 0.5  # its grain: as much frame-to-frame change as training's
     for fake in ("looped", "training bars"):  # pieces a clip long: those across two pasted clips are new
         assert rows[fake]["piece_nearest_ratio"] < 0.7 * rows["noise"]["piece_nearest_ratio"], fake
     assert all(set(rows[name]["judge_probability"]) == {"lildata", "statistics"} for name in rows)
     assert all(0 <= p <= 1 for m in rows.values() for p in m["judge_probability"].values())
     said = capsys.readouterr().out
     assert "3 generations of 2 s seeded by the 2 held-out lofi songs in turn" in said
-    assert "| its drums alone |" in said and "no second a copy" in said
+    assert "| its drums alone |" in said and "no second a copy" in said and "frame-to-frame change" in said

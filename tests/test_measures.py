@@ -121,6 +121,46 @@ def test_the_song_generators_chords_are_real_bars_and_play_back_as_they_were():
     np.testing.assert_allclose(lesson05c.bar_steps(harmony, edges)[0], templates[0])  # and reads them back
 
 
+def test_the_grain_brings_a_smooth_sound_to_the_training_songs_frame_to_frame_change_and_no_further(lofi):
+    from lildata_utils.lessons import song as lesson05c
+
+    _, stored = lofi
+    target = lesson05c.frame_change(stored[:12]).mean(axis=0)  # each bin's, over 12 real clips
+    smooth = np.stack([lesson05c.stretch(c[:, ::8], c.shape[1]) for c in stored[12:]])  # 1 frame in 8, interpolated
+    assert np.median(lesson05c.frame_change(smooth).mean(axis=0) / target) < 0.5  # far smoother than real clips
+    grained = np.stack([lesson05c.add_grain(c, target, np.random.default_rng(i)) for i, c in enumerate(smooth)])
+    ratio = lesson05c.frame_change(grained).mean(axis=0) / target
+    assert 0.8 < np.median(ratio) < 1.25 and grained.min() >= 0 and grained.max() <= 1
+    # what the sound already has is not added again: real clips keep nearly all their levels
+    real = stored[12:16]
+    again = np.stack([lesson05c.add_grain(c, target, np.random.default_rng(0)) for c in real])
+    assert np.mean(again == real) > 0.4 and np.abs(again - real).mean() < 0.3 * np.abs(grained - smooth).mean()
+    # the song table's column: real sounds against themselves 1, a frozen frame 0, the grained ones near 1
+    frozen = np.repeat(real[:, :, :1], real.shape[2], axis=2)
+    change = {name: judged.song_measures(x, real, stored[:12], CLASSROOM, "lofi")["change_ratio"]
+              for name, x in {"real": real, "frozen": frozen, "grained": grained}.items()}
+    assert change["real"] == pytest.approx(1.0) and change["frozen"] == 0.0 and 0.75 < change["grained"] < 1.3
+
+
+def test_a_copy_smoothed_as_the_chords_are_and_grained_as_the_songs_are_is_still_a_copy_second_by_second(
+        lofi, monkeypatch):
+    from conftest import ROOT, load_script
+    from lildata_utils.lessons import song as lesson05c
+
+    monkeypatch.syspath_prepend(str(ROOT / "experiments"))  # as when the script runs (`from header ...`)
+
+    _, stored = lofi
+    training, real = stored[:12], stored[12:16]
+    grain = lesson05c.frame_change(training).mean(axis=0)
+    bars = music.fake_songs(real, training, CLASSROOM, np.random.default_rng(0))["training bars"]
+    hidden = np.stack([load_script("generation", "experiments")._smoothed_and_grained(
+        s, grain, CLASSROOM, np.random.default_rng(i)) for i, s in enumerate(bars)])
+    assert np.median(lesson05c.frame_change(hidden).mean(axis=0) / grain) > 0.8  # it flickers as real clips do
+    second = int(round(CLASSROOM.sample_rate / CLASSROOM.hop_length))
+    floor = music.nearest_piece_distance(real, training, second)
+    assert music.nearest_piece_distance(hidden, training, second) < 0.85 * floor
+
+
 def test_training_music_cut_up_and_pasted_is_a_copy_second_by_second_but_real_songs_are_not(lofi):
     _, stored = lofi
     training, real = stored[:12], stored[12:16]  # 3 songs to learn from, another song held out

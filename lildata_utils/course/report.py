@@ -196,13 +196,15 @@ def song_table(rows: dict[str, dict[str, Any]]) -> str:
     Notebook: notebooks/05c_song_generator.ipynb
     """
     head = ["sounds", "judged P(genre), by judge", "tempo in range", "chords stay (last / first 5 s)",
-            "chords move (to real)", "not a copy (to real)", "no second a copy (to real)", "Fréchet (to the floor)"]
+            "chords move (to real)", "not a copy (to real)", "no second a copy (to real)",
+            "frame-to-frame change (to real)", "Fréchet (to the floor)"]
     rows = [[_md(name), ", ".join(f"{_md(judge)} {_num(p, '.2f')}" for judge, p in
                                   (m.get("judge_probability") or {}).items()) or "-",
              _num(m.get("tempo_in_range"), ".0%"), _num(m.get("harmonic_ratio"), ".2f"),
              _num(m.get("bar_movement_ratio"), ".2f"), _num(m.get("nearest_ratio"), ".2f"),
-             _num(m.get("piece_nearest_ratio"), ".2f"), _num(m.get("frechet_ratio"), ".2f")] for name, m in rows.items()]
-    return _table(head, "llrrrrrr", rows)
+             _num(m.get("piece_nearest_ratio"), ".2f"), _num(m.get("change_ratio"), ".2f"),
+             _num(m.get("frechet_ratio"), ".2f")] for name, m in rows.items()]
+    return _table(head, "llrrrrrrr", rows)
 
 
 def _copy(source: Path, target: Path) -> str:

@@ -12,7 +12,7 @@ import librosa
 import numpy as np
 from sklearn.cluster import KMeans
 
-__all__ = ["bar_edges", "bar_steps", "chord_model", "mix_db", "render_harmony", "sample_chords", "split_harmony", "stretch"]
+__all__ = ["add_grain", "bar_edges", "bar_steps", "chord_model", "frame_change", "mix_db", "render_harmony", "sample_chords", "split_harmony", "stretch"]
 
 
 # notebooks/05c_song_generator.ipynb, cell 7
@@ -74,3 +74,14 @@ def sample_chords(transitions, start, n_bars, rng):
 def render_harmony(templates, chords, edges):
     """Each bar its chord's steps (dB), stretched over the bar's frames; the bars side by side."""
     return np.concatenate([stretch(templates[c], b - a) for c, a, b in zip(chords, edges[:-1], edges[1:])], axis=1)
+
+
+def frame_change(stored):
+    """Each bin's mean absolute change from one frame to the next: (..., bins, frames) -> (..., bins)."""
+    return np.abs(np.diff(stored, axis=-1)).mean(axis=-1)
+
+
+def add_grain(stored, target, rng):
+    """Noise in each bin (stored levels), as much as brings its frame-to-frame change up to `target` (bins,)."""
+    missing = np.maximum(np.asarray(target) ** 2 - frame_change(stored) ** 2, 0.0)
+    return np.clip(stored + rng.normal(size=stored.shape) * np.sqrt(np.pi * missing / 4)[:, None], 0.0, 1.0)

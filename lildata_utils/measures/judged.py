@@ -15,6 +15,7 @@ from scipy import linalg
 
 from ..audio import stored_to_audio, stored_to_db
 from ..lessons.beat import beat_grid
+from ..lessons.song import frame_change
 from . import music
 
 __all__ = ["embeddings", "frechet_distance", "grid_of_pairs", "grid_summary", "judge_clips", "music_measures",
@@ -160,7 +161,8 @@ def song_measures(sounds: np.ndarray, real: np.ndarray, training: np.ndarray, se
     long and the clip-long ``training`` clips: ``tempo_in_range``, ``beat_strength``, ``harmonic_ratio`` (the
     harmonic share of the last 5 s over the first 5 s), ``bar_movement`` and its ``bar_movement_ratio`` to the real
     sounds', ``nearest_ratio`` (the distance to the nearest training clip, over the real windows'),
-    ``piece_nearest_ratio`` (the same for every second against every second of training); with ``judges``,
+    ``piece_nearest_ratio`` (the same for every second against every second of training), ``change_ratio`` (each
+    bin's mean frame-to-frame change, over the real sounds'; the statistics judge reads it); with ``judges``,
     each one's mean ``judge_probability`` of ``label`` over the clip-long windows and the first one's
     ``frechet_ratio`` against the real-against-real floor.
 
@@ -180,6 +182,7 @@ def song_measures(sounds: np.ndarray, real: np.ndarray, training: np.ndarray, se
         "harmonic_ratio": float(np.mean([last / max(first, 1e-9) for first, last in shares])),
         "bar_movement": movement(sounds)}
     out["bar_movement_ratio"] = out["bar_movement"] / max(movement(real), 1e-9)
+    out["change_ratio"] = float(frame_change(windows).mean() / max(frame_change(real_windows).mean(), 1e-9))
     out["nearest_ratio"] = (music.nearest_distance(windows, training)
                             / max(music.nearest_distance(real_windows, training), 1e-9))
     second = min(training.shape[2], int(round(settings.sample_rate / settings.hop_length)))  # pieces of 1 s

@@ -19,7 +19,7 @@ from ..errors import LildataError, RunError
 from ..files import atomic_path, read_json, write_json
 from ..models.saving import save_keras
 
-__all__ = ["BACKUP", "RunKeeper", "history", "remove_backup", "restore"]
+__all__ = ["BACKUP", "RunKeeper", "epoch_lines", "history", "remove_backup", "restore"]
 
 BACKUP = "backup"  # the folder of a run's backup, inside the run while it trains
 _WEIGHTS_NAME = re.compile(r"^epoch-\d{5}\.weights\.h5$")
@@ -37,6 +37,22 @@ def _history_csv(path: Path) -> dict[str, list[float]]:
     ordered = [rows[e] for e in sorted(rows)]
     keys = list(ordered[0]) if ordered else []
     return {"epoch": [e + 1 for e in sorted(rows)], **{k: [r[k] for r in ordered] for k in keys}}
+
+
+def epoch_lines(every: int = 1):
+    """A Keras callback that prints an epoch's losses and accuracies in one line, every ``every``-th epoch and the
+    last (use it with ``verbose=0``).
+
+    Notebook: notebooks/02_classifier.ipynb
+    """
+    def line(epoch, logs):
+        total = (getattr(callback, "params", None) or {}).get("epochs")
+        if (epoch + 1) % every == 0 or epoch + 1 == total:
+            shown = ", ".join(f"{k} {v:.3f}" for k, v in (logs or {}).items() if "loss" in k or "accuracy" in k)
+            print(f"epoch {epoch + 1}/{total or '?'}: {shown}", flush=True)
+
+    callback = keras.callbacks.LambdaCallback(on_epoch_end=line)
+    return callback
 
 
 def history(run_dir: str | Path) -> dict[str, list[float]]:

@@ -31,7 +31,7 @@ from ..models.saving import load_keras, save_keras
 from ..registry import STRATEGIES
 from ..settings import TrainSettings
 from . import KINDS, RunFolder, claim_folder
-from .backup import BACKUP, RunKeeper, history, remove_backup, restore
+from .backup import BACKUP, RunKeeper, epoch_lines, history, remove_backup, restore
 from .evaluate import clip_predictions, evaluate, load_run, predict_file
 
 __all__ = ["BASELINES", "baseline_score", "build_classifier", "clip_predictions", "ensure_run", "epoch_lines",
@@ -62,20 +62,6 @@ def get_strategy(name: str = "auto"):
     if name == "multiworker":
         return tf.distribute.MultiWorkerMirroredStrategy()
     return tf.distribute.get_strategy()
-
-
-def epoch_lines():
-    """A Keras callback that prints one line per epoch (use it with ``verbose=0``).
-
-    Notebook: notebooks/02_classifier.ipynb
-    """
-    def line(epoch, logs):
-        params = getattr(callback, "params", None) or {}
-        shown = ", ".join(f"{k} {v:.3f}" for k, v in (logs or {}).items() if "loss" in k or "accuracy" in k)
-        print(f"epoch {epoch + 1}/{params.get('epochs', '?')}: {shown}", flush=True)
-
-    callback = keras.callbacks.LambdaCallback(on_epoch_end=line)
-    return callback
 
 
 def settings_of_run(config: dict[str, Any]) -> TrainSettings:

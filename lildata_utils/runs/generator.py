@@ -31,6 +31,7 @@ from ..models.saving import load_keras, save_keras
 from ..settings import GeneratorSettings, SpectrogramSettings, settings_from_dict
 from . import KINDS, RunFolder, claim_folder
 from . import song as songs
+from .backup import epoch_lines
 
 __all__ = ["HELD_OUT", "Generator", "build_generator", "clips_of", "ensure_generator", "epoch_lines", "finished",
            "generate", "generate_sound", "load_generator", "measure", "read_metrics", "save_generator",
@@ -145,7 +146,7 @@ def generate(generator: Generator, seed: np.ndarray, n_frames: int, rng: np.rand
 
     Args:
         info: Filled with the song generator's ``chords`` (one a bar) and its two ``parts``, ``harmony`` and
-            ``drums``, in dB ``(bins, n_frames)``.
+            ``drums``, in dB ``(bins, n_frames)``, as they were before the grain was added.
         grid_of: ``beat`` and ``song`` (else a :class:`ValueError`): the stored clip whose beat grid runs on.
 
     Notebook: notebooks/05_lstm_generation.ipynb
@@ -165,6 +166,7 @@ def generate(generator: Generator, seed: np.ndarray, n_frames: int, rng: np.rand
     harmony, chords = songs.harmony_for(generator.chords, clip, grid, n_frames, settings, rng)
     drums = stored_to_db(drums, settings)
     stored = songs.to_stored(lesson05c.mix_db(harmony, drums, settings.floor_db), settings)
+    stored = lesson05c.add_grain(stored, generator.chords["grain"], rng).astype(np.float32)
     stored[:, :min(len(seed), n_frames)] = seed[:n_frames].T
     if info is not None:
         info.update(chords=chords, parts={"harmony": harmony, "drums": drums})
@@ -211,21 +213,6 @@ def measure(generator: Generator, clips: np.ndarray, settings: SpectrogramSettin
     if "judge_probability" in metrics:
         metrics["judged_label"] = label
     return metrics
-
-
-def epoch_lines(epochs: int):
-    """A Keras callback printing one line an epoch (a tenth of them past 30 epochs); use it with ``verbose=0``.
-
-    Notebook: notebooks/05_lstm_generation.ipynb
-    """
-    every = max(1, epochs // 10) if epochs > 30 else 1
-
-    def line(epoch, logs):
-        if (epoch + 1) % every == 0 or epoch + 1 == epochs:
-            print(f"epoch {epoch + 1}/{epochs}: " + ", ".join(f"{k} {v:.4f}" for k, v in (logs or {}).items()),
-                  flush=True)
-
-    return keras.callbacks.LambdaCallback(on_epoch_end=line)
 
 
 def _dataset(data: PreparedDataset | str | Path) -> PreparedDataset:
@@ -313,7 +300,8 @@ def train_generator(data_dir: PreparedDataset | str | Path, run_dir: str | Path,
         start = time.perf_counter()
         fit = model.fit(*_fit_data(settings, train, data.settings), validation_data=validation, shuffle=True,
                         epochs=settings.epochs, batch_size=settings.batch_size, verbose=0 if verbose == 2 else verbose,
-                        callbacks=[epoch_lines(settings.epochs)] if verbose == 2 else [])
+                        callbacks=[epoch_lines(max(1, settings.epochs // 10) if settings.epochs > 30 else 1)]
+                        if verbose == 2 else [])
         facts = {"n_train": len(train), "seconds": round(time.perf_counter() - start, 1)}
         return _save(run.path, model, fit.history, data, settings, _chords(data, settings), facts)
 

@@ -21,9 +21,9 @@ from ..settings import SpectrogramSettings
 __all__ = ["CHORDS_FILE", "N_CHORDS", "clip_list", "clips_of_songs", "drum_clips", "first_seconds", "fit_chords",
            "harmony_for", "load_chords", "save_chords", "song_spectrograms", "stored_grid", "to_stored"]
 
-CHORDS_FILE = "bar_chords.npz"  # its chords (real bars; a run of the older chords, made before, is trained again)
+CHORDS_FILE = "song_chords.npz"  # its chords and grain (a run of the older chords, without a grain, is trained again)
 N_CHORDS = 32  # chords the k-means finds (notebook 05c's N_CHORDS)
-_ARRAYS = ("templates", "transitions")
+_ARRAYS = ("templates", "transitions", "grain")
 
 
 def clip_list(data: PreparedDataset, label: str, splits: tuple[str, ...]) -> list:
@@ -69,11 +69,11 @@ def stored_grid(stored: np.ndarray, settings: SpectrogramSettings) -> tuple[floa
 
 def fit_chords(songs: list[np.ndarray], settings: SpectrogramSettings, n_chords: int = N_CHORDS,
                seed: int = 0) -> dict[str, Any]:
-    """The chords of some songs (k-means over their harmonic parts' bars) and their Markov chain (notebook 05c).
+    """The chords of some songs (k-means over their harmonic parts' bars), their chain and grain (notebook 05c).
 
     Returns:
-        ``{"templates": (chords, bins, steps) dB, each a real bar; "transitions": (chords, chords); "bars",
-        "n_chords"}`` (fewer chords than asked where there are fewer bars).
+        ``{"templates": (chords, bins, steps) dB, each a real bar; "transitions": (chords, chords); "grain": each
+        bin's mean frame-to-frame change; "bars", "n_chords"}`` (fewer chords than asked where there are fewer bars).
 
     Notebook: notebooks/05c_song_generator.ipynb
     """
@@ -86,7 +86,8 @@ def fit_chords(songs: list[np.ndarray], settings: SpectrogramSettings, n_chords:
     if count < 2:
         raise ValueError("the song generator needs at least 2 bars of training songs to learn chords from")
     templates, transitions = lesson05c.chord_model(bars, min(n_chords, count), seed)
-    return {"templates": templates.astype(np.float32), "transitions": transitions, "bars": int(count),
+    grain = np.mean([lesson05c.frame_change(song) for song in songs], axis=0).astype(np.float32)
+    return {"templates": templates.astype(np.float32), "transitions": transitions, "grain": grain, "bars": int(count),
             "n_chords": int(len(templates))}
 
 
@@ -113,8 +114,9 @@ def load_chords(path: str | Path) -> dict[str, Any]:
         raise RunError(f"{path}: not the chords of a song generator ({type(error).__name__}); train it again "
                        "with `lildata train-generator --model song`") from None
     templates, transitions = chords["templates"], chords["transitions"]
-    if templates.ndim != 3 or transitions.shape != (len(templates),) * 2 or not np.all(np.isfinite(transitions)):
-        raise RunError(f"{path}: its chords and their chain do not fit together")
+    if templates.ndim != 3 or transitions.shape != (len(templates),) * 2 or not np.all(np.isfinite(transitions)) \
+            or chords["grain"].shape != templates.shape[1:2]:
+        raise RunError(f"{path}: its chords, their chain and its grain do not fit together")
     return {**chords, "n_chords": int(len(templates))}
 
 
