@@ -13,6 +13,7 @@ import soundfile as sf
 
 from lildata_utils import cli
 from lildata_utils.audio import stored_to_db
+from lildata_utils.data import PreparedDataset
 from lildata_utils.lessons import beat as lesson05b
 from lildata_utils.lessons.generators import level_values, quantise
 from lildata_utils.measures import judged
@@ -58,7 +59,8 @@ def test_quantise_and_level_values_round_trip():
 
 
 @pytest.mark.slow
-def test_runs_write_their_files_and_measures(runs):
+def test_runs_write_their_files_and_measures(runs, tiny_prepared):
+    tiny = PreparedDataset(tiny_prepared)
     for model, (run, metrics) in runs.items():
         for name in ("model.keras", "config.json", "history.json", "metrics.json"):
             assert (run / name).stat().st_size > 0, (model, name)
@@ -67,6 +69,12 @@ def test_runs_write_their_files_and_measures(runs):
             assert np.isfinite(metrics[key]) and metrics[key] >= 0, (model, key)
         assert 0 <= metrics["modulation_distance"] <= 2 and 0 <= metrics["tempo_in_range"] <= 1
         assert -1 <= metrics["beat_strength"] <= 1  # an autocorrelation over its value at lag 0
+        song = metrics["song_measures"]  # notebook 05c's: sounds of 20 s, or as long as the held-out songs
+        held_out = {c.song for c in tiny.clips if c.label == "lofi" and c.split in gen.HELD_OUT}
+        assert song["n_sounds"] == min(16, 4 * len(held_out)) and 2.5 <= song["seconds"] <= 20.1, model
+        for key in ("harmonic_ratio", "nearest_ratio", "piece_nearest_ratio", "change_ratio", "tempo_in_range"):
+            assert np.isfinite(song[key]) and song[key] >= 0, (model, key)
+        assert song["nearest_ratio"] > 0.3 and song["piece_nearest_ratio"] > 0.3, model  # no copy of training
         history = json.loads((run / "history.json").read_text())
         assert history["loss"][-1] < history["loss"][0], model
         assert gen.finished(run) and json.loads((run / "config.json").read_text())["generator"]["model"] == model

@@ -314,9 +314,14 @@ def _save(run_dir: Path, model, history: dict, data: PreparedDataset, settings: 
         songs.save_chords(run_dir / songs.CHORDS_FILE, chords)
     write_json(run_dir / "history.json", {"epoch": list(range(1, len(history.get("loss", [])) + 1)),
                                           **{k: [float(v) for v in values] for k, values in history.items()}})
-    measured = measure(Generator(model, settings, data.settings, chords), _reference(data, settings), data.settings)
+    generator = Generator(model, settings, data.settings, chords)
+    measured = measure(generator, _reference(data, settings), data.settings)
     metrics = {**measured, "model": settings.model, "epochs": settings.epochs, **facts,
                "measured_on": "training clips (overfit run)" if settings.overfit else "held-out clips"}
+    if not settings.overfit:  # notebook 05c's measures of 20-s sounds, for every generator: 4 a held-out song, 16 at most
+        held_out, training = (songs.song_spectrograms(data, settings.label, s) for s in (HELD_OUT, ("train",)))
+        sounds = song_measures(generator, held_out, training, data.settings, n=min(16, 4 * len(held_out)))
+        metrics["song_measures"] = {k: v for k, v in sounds.items() if k != "sounds"}
     write_json(run_dir / "metrics.json", metrics)
     write_json(run_dir / "config.json", {
         "kind": KINDS["generator"], "data_dir": str(data.path.resolve()), "data_fingerprint": data.fingerprint(),
