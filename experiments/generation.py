@@ -5,6 +5,7 @@
     python experiments/generation.py spread RUN --select-judge JUDGE --judge JUDGE [--clips 16] [--grid T:S,...]
     python experiments/generation.py sampling RUN --judge JUDGE [--clips 8]
     python experiments/generation.py song RUN --judge NAME=JUDGE --judge NAME=JUDGE [--sounds 16] [--seconds 20]
+        [--splits val,test|test]
 
 * ``measures`` (RESULTS.md, "The beat LSTM: generated lo-fi that keeps time" and "The generators at the
   paper's size"): for each trained generator, the variance ratio, the modulation distance to real clips (and
@@ -28,7 +29,8 @@
   makes them; each of its two parts over the other part of the real song it began from, and its drums alone
   (which part fails); the held-out songs themselves and the fakes of :func:`lildata_utils.measures.music.fake_songs`,
   with the training bars once more smoothed as the chords are and grained as the generator's songs are;
-  each measured by every ``--judge`` (the first gives the Fréchet distance).
+  each measured by every ``--judge`` (the first gives the Fréchet distance). ``--splits test``: only the test
+  songs seed and judge (the validation songs chose the drums' epoch).
 
 Every sub-command prints a Markdown table under its header; ``--out`` writes the rows as JSON with the header
 (command, machine, date).
@@ -259,7 +261,7 @@ def song(args) -> tuple[dict, str]:
     model, _, data, _ = _held_out(args.run)
     settings, label = data.settings, model.settings.label
     training = songs.song_spectrograms(data, label, ("train",))
-    held_out = songs.song_spectrograms(data, label, ("val", "test"))
+    held_out = songs.song_spectrograms(data, label, tuple(args.splits.split(",")))
     judges = {name: load_run(path) for name, path in args.judge}
     real, clips = songs.first_seconds(held_out, settings, args.seconds), songs.clips_of_songs(training, settings)
     rng, k, sounds, parts = np.random.default_rng(model.settings.seed), model.settings.seed_frames, [], []
@@ -285,7 +287,7 @@ def song(args) -> tuple[dict, str]:
     for name, sounds in {"real held-out " + label: real, **fakes}.items():
         rows[name] = {**judged.song_measures(sounds, real, clips, settings, label, judges), "n_sounds": len(sounds)}
     body = {"run": str(args.run), "judges": {name: str(path) for name, path in args.judge},
-            "held_out_songs": len(held_out), "training_songs": len(training), "rows": rows}
+            "splits": args.splits, "held_out_songs": len(held_out), "training_songs": len(training), "rows": rows}
     return body, (f"{rows['song generator']['n_sounds']} generations of {args.seconds:g} s seeded by the "
                   f"{len(held_out)} held-out {label} songs in turn; the real row and the fakes: those "
                   f"{len(real)} songs\n\n" + report.song_table(rows))
@@ -340,6 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sounds", type=int, default=16)
     p.add_argument("--seconds", type=float, default=20.0)
     p.add_argument("--seed", type=int, default=0, help="the fakes' random numbers")
+    p.add_argument("--splits", default="val,test", help="the held-out songs that seed and judge: val,test or test "
+                   "(the song generator chooses its drums' epoch on the validation songs)")
     p.set_defaults(make=song)
     for p in sub.choices.values():
         p.add_argument("--out", type=Path, help="write the rows here as JSON, with the header")

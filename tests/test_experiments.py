@@ -424,7 +424,10 @@ def test_the_song_table_measures_the_song_generator_its_parts_the_real_songs_and
 
     generation = script("generation")
     run = tmp_path / "song"
-    train_generator(small, run, generator_preset("tiny", "song", epochs=1), verbose=0)
+    trained = train_generator(small, run, generator_preset("tiny", "song", epochs=2), verbose=0)
+    scores = {int(e): v for e, v in trained["epoch_modulation"].items()}  # its drums chosen on validation songs
+    assert list(scores) == [1, 2] and trained["chosen_epoch"] == min(scores, key=scores.get)
+    assert all(0 < v <= 2 for v in scores.values())
     out = tmp_path / "song.json"
     argv = ["song", str(run), "--judge", f"lildata={paper_work / 'runs' / 'lildata_8_song'}",
             "--judge", f"statistics={softmax_run}", "--sounds", "3", "--seconds", "2", "--out", str(out)]
@@ -436,7 +439,7 @@ def test_the_song_table_measures_the_song_generator_its_parts_the_real_songs_and
                               "its drums alone", "real held-out lofi"]
     assert {"noise", "frozen", "shuffled", "looped", "held chord", "training bars", generation.GRAINED} <= set(rows)
     # 3 generations from 2 held-out songs: each seeds one in turn; the real row is those 2 songs
-    assert result["held_out_songs"] == 2 and rows["song generator"]["n_sounds"] == 3
+    assert result["held_out_songs"] == 2 and rows["song generator"]["n_sounds"] == 3 and result["splits"] == "val,test"
     assert rows["real held-out lofi"]["n_sounds"] == 2 and rows["its drums alone"]["n_sounds"] == 3
     real = rows["real held-out lofi"]
     for measure in ("nearest_ratio", "piece_nearest_ratio"):  # (2 s hold less than two bars: no movement here)

@@ -274,3 +274,44 @@ def test_the_autoregressive_model_draws_uniformly_whatever_the_spread(runs):
     made = gen.generate(generator, seed, 30, np.random.default_rng(5))
     narrow = gen.Generator(generator.keras_model, replace(generator.settings, spread=0.0), generator.spectrogram)
     np.testing.assert_array_equal(gen.generate(narrow, seed, 30, np.random.default_rng(5)), made)
+
+
+def test_keep_best_leaves_the_weights_of_the_best_scored_epoch():
+    import keras
+
+    from lildata_utils.runs.backup import KeepBest
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    seen, planned = {}, iter([3.0, 1.0, 2.0])  # epochs 1, 3 and 4 are scored; 3 is the best
+
+    def score():
+        weights = model.get_weights()
+        seen[len(seen)] = [w.copy() for w in weights]
+        return next(planned)
+    keep = KeepBest(score, [1, 3, 4])
+    x = np.random.default_rng(0).normal(size=(32, 3)).astype(np.float32)
+    model.fit(x, x[:, :2] * 2, epochs=5, verbose=0, callbacks=[keep])
+    assert keep.chosen == 3 and keep.scores == {1: 3.0, 3: 1.0, 4: 2.0}
+    for kept, best in zip(model.get_weights(), seen[1]):  # the weights scored at epoch 3, not those of epoch 5
+        np.testing.assert_array_equal(kept, best)
+    assert not np.array_equal(seen[1][0], seen[2][0])  # the weights did move after it
+
+
+@pytest.mark.slow
+def test_ensure_generator_moves_a_run_of_other_settings_aside_and_trains_anew(runs, tiny_prepared, tmp_path, capsys):
+    import shutil
+
+    run = tmp_path / "generator"
+    shutil.copytree(runs["autoregressive"][0], run)
+    before = json.loads((run / "config.json").read_text())["generator"]
+    other = generator_preset("tiny", "autoregressive", epochs=1)
+    metrics = gen.ensure_generator(tiny_prepared, run, other, verbose=0)
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith("generator.old-")]
+    assert len(kept) == 1 and "kept as generator.old-" in capsys.readouterr().out
+    assert json.loads((kept[0] / "config.json").read_text())["generator"] == before  # the old run, whole
+    assert (kept[0] / "model.keras").is_file() and metrics["epochs"] == 1
+    assert json.loads((run / "config.json").read_text())["generator"]["epochs"] == 1
+    assert gen.ensure_generator(tiny_prepared, run, other, verbose=0) == gen.read_metrics(run)  # now reused
+    assert len([p for p in tmp_path.iterdir() if p.name.startswith("generator.old-")]) == 1

@@ -13,6 +13,7 @@ from lildata_utils.models.saving import load_keras, save_keras
 from lildata_utils.lessons import classifier as lesson02
 from lildata_utils.lessons import resnet as lesson03
 from lildata_utils.models import baselines, classifiers, explain, pretrained
+from sklearn import pipeline, preprocessing
 from lildata_utils.settings import TrainSettings
 
 LIL_DATA_FILTERS = (16, 32, 64, 64)
@@ -100,6 +101,10 @@ def test_softmax_baseline_is_one_softmax_on_the_standardised_average_spectrum():
     model = baselines.baseline_model(fit, "softmax", (16, 10), 2)
     np.testing.assert_allclose(model.predict(batch[..., None], verbose=0), fit.predict_proba(batch.mean(axis=2)),
                                rtol=1e-4, atol=1e-5)
+    # an edited fit_baseline with a step that is not linear: refused, not silently read as one softmax layer
+    squared = pipeline.make_pipeline(preprocessing.FunctionTransformer(np.square), *[step for _, step in fit.steps])
+    with pytest.raises(ValueError, match="not affine"):
+        baselines.baseline_model(squared.fit(x[two][:30], targets[two][:30]), "softmax", (16, 10), 2)
 
 
 def test_the_statistics_features_are_each_bins_mean_spread_and_change():

@@ -42,7 +42,7 @@ def swap(content_levels, style_levels):
     return np.fft.irfft(np.abs(s) * np.exp(1j * np.angle(c)), n=content_levels.shape[1], axis=1)
 
 
-def sharpen(probabilities, temperature):
+def sharpened(probabilities, temperature):
     sharp = np.asarray(probabilities, np.float64) ** (1.0 / temperature)
     return sharp / sharp.sum(axis=1, keepdims=True)
 
@@ -80,7 +80,7 @@ SOLUTIONS: dict[str, Any] = {
     "04.3": Derived(lambda c: "shifted" if c["shifted_cost"] > c["other_cost"] else "other"),
     "04b.1": swap, "04b.2": Derived(lambda c: next((k for k, v in c["passes"].items() if v), "judges")),
     "05.1": Derived(lambda c: "more" if c["ratio"] > 1 else "less"),
-    "05.2": lambda clips: (clips[:, :-1], clips[:, 1:]), "05.3": sharpen,
+    "05.2": lambda clips: (clips[:, :-1], clips[:, 1:]), "05.3": sharpened,
     "05.4": Derived(lambda c: "up" if c["ratios"][1.0] > c["ratios"][0.7] else "down"),
     "05b.1": phase, "05b.2": Derived(lambda c: max(c["tempo"], key=c["tempo"].get)),
     "05c.1": transitions, "05c.2": render, "05c.3": Derived(lambda c: min(c["nearest"], key=c["nearest"].get)),

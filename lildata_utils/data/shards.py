@@ -39,7 +39,7 @@ def _watch_parent(parent: int) -> None:
     """End this worker when the process that started it is gone (even if killed)."""
     try:  # Linux: the kernel sends SIGTERM when the parent dies
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # no prctl (macOS), no CDLL(None) (Windows): the thread below
         pass
 
     def watch() -> None:

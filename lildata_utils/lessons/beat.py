@@ -14,17 +14,22 @@ import math
 import numpy as np
 from keras import layers
 
-__all__ = ["BEAT_SCALES", "beat_grid", "beat_lstm", "beat_phase", "sample_near_median"]
+__all__ = ["BEAT_SCALES", "beat_grid", "beat_lstm", "beat_phase", "onset_envelope", "sample_near_median"]
 
 
 # notebooks/05b_beat_lstm.ipynb, cell 8
 BEAT_SCALES = (0.25, 0.5, 1.0, 2.0)  # cycles per beat: 4 beats, 2 beats, a beat, half a beat
 
 
+def onset_envelope(decibels):
+    """How much a dB spectrogram rises into each frame, over all bins (the spectral flux; 0 for the first)."""
+    return np.concatenate([[0.0], np.maximum(np.diff(decibels, axis=1), 0).mean(axis=0)])
+
+
 def beat_grid(decibels, sample_rate, hop_length):
     """Where a clip's beats fall, as (frame of one beat, frames per beat): librosa's beat tracker on the onset
     envelope of its dB spectrogram, then a straight line through the beats it found (one a second if none)."""
-    envelope = np.concatenate([[0.0], np.maximum(np.diff(decibels, axis=1), 0).mean(axis=0)])
+    envelope = onset_envelope(decibels)
     _, beats = librosa.beat.beat_track(onset_envelope=envelope, sr=sample_rate, hop_length=hop_length)
     if len(beats) < 3:
         return 0.0, sample_rate / hop_length

@@ -12,7 +12,7 @@ import keras
 import numpy as np
 from keras import layers
 
-__all__ = ["autoregressive_lstm", "compile_generator", "generate_frames", "level_values", "paper_lstm", "quantise", "sample_frame", "teacher_forcing"]
+__all__ = ["autoregressive_lstm", "compile_generator", "generate_frames", "level_values", "paper_lstm", "quantise", "sample_frame", "sharpen", "teacher_forcing"]
 
 
 # notebooks/05_lstm_generation.ipynb, cell 7
@@ -64,11 +64,16 @@ def compile_generator(model, kind, learning_rate):
     return model
 
 
+def sharpen(probabilities, temperature=0.7):
+    """Each bin's probabilities to the power 1/temperature, summing to 1 again: below 1, the likely levels gain."""
+    sharp = np.asarray(probabilities, np.float64) ** (1.0 / max(temperature, 1e-3))
+    return sharp / sharp.sum(axis=-1, keepdims=True)
+
+
 def sample_frame(probabilities, rng, temperature=0.7):
     """One frame from the model's probabilities (bins x levels): sharpened by the temperature, then one random
     quantile shared by every bin, so the frame rises or falls as a whole."""
-    sharp = np.asarray(probabilities, np.float64) ** (1.0 / max(temperature, 1e-3))
-    sharp /= sharp.sum(axis=1, keepdims=True)
+    sharp = sharpen(probabilities, temperature)
     picks = (sharp.cumsum(axis=1) < rng.random()).sum(axis=1).clip(0, sharp.shape[1] - 1)
     return level_values(sharp.shape[1])[picks]
 

@@ -9,10 +9,11 @@ import librosa
 import numpy as np
 
 from ..audio import log_spectral_distance, stored_to_db, stored_to_magnitude
+from ..lessons import beat
 from ..settings import SpectrogramSettings
 
 __all__ = ["band_levels", "chroma_db", "chroma_distance_db", "frame_variance", "log_spectral_distance",
-           "onset_distance", "onset_envelope", "spectral_centroid_hz", "variance_ratio"]
+           "onset_distance", "spectral_centroid_hz", "variance_ratio"]
 
 
 def spectral_centroid_hz(stored: np.ndarray, settings: SpectrogramSettings) -> float:
@@ -42,15 +43,11 @@ def chroma_distance_db(stored_a: np.ndarray, stored_b: np.ndarray, settings: Spe
     return float(np.sqrt(np.mean((chroma_db(stored_a, settings) - chroma_db(stored_b, settings)) ** 2)))
 
 
-def onset_envelope(stored: np.ndarray, settings: SpectrogramSettings) -> np.ndarray:
-    """How much the spectrogram rises into each frame (the spectral flux), scaled to a peak of 1."""
-    flux = np.maximum(np.diff(stored_to_db(stored, settings), axis=1), 0.0).mean(axis=0)
-    return flux / max(float(flux.max()), 1e-9)
-
-
 def onset_distance(stored_a: np.ndarray, stored_b: np.ndarray, settings: SpectrogramSettings) -> float:
-    """The RMS difference of two clips' onset envelopes (0 for the same clip, about 0.2 to 0.6 across songs)."""
-    return float(np.sqrt(np.mean((onset_envelope(stored_a, settings) - onset_envelope(stored_b, settings)) ** 2)))
+    """The RMS difference of two clips' onset envelopes (notebook 05b's, each scaled to a peak of 1; 0 for the same
+    clip, about 0.2 to 0.6 across songs)."""
+    a, b = (beat.onset_envelope(stored_to_db(s, settings))[1:] for s in (stored_a, stored_b))
+    return float(np.sqrt(np.mean((a / max(float(a.max()), 1e-9) - b / max(float(b.max()), 1e-9)) ** 2)))
 
 
 def frame_variance(stored: np.ndarray) -> np.ndarray:

@@ -45,18 +45,21 @@ def features(data, clips: np.ndarray, kind: str | callable, batch: int = 128) ->
 
 
 def baseline_model(fit, kind: str, input_shape: tuple[int, int], n_labels: int) -> keras.Model:
-    """A fitted baseline (the lesson's ``fit_baseline``) as a Keras model that gives the same probabilities; every
-    one of ``n_labels`` must have been seen in training."""
-    scaler, regression = fit.steps[0][1], fit.steps[-1][1]
-    if len(regression.classes_) != n_labels:
-        raise ValueError(f"the baseline saw {len(regression.classes_)} of {n_labels} labels in training")
-    scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
-    coef, intercept = regression.coef_, regression.intercept_
-    if len(regression.classes_) == 2:  # two labels: one score z for the second, P = softmax([0, z])
-        coef, intercept = np.concatenate([np.zeros_like(coef), coef]), np.concatenate([[0.0], intercept])
+    """A fitted baseline (the lesson's ``fit_baseline``, whatever its steps) as a Keras model that gives the same
+    probabilities: its scores read off the fit itself at zero and at each unit vector, one Dense softmax layer;
+    a :class:`ValueError` where its scores are not affine in the features or it saw fewer than ``n_labels``."""
+    if len(fit.classes_) != n_labels:
+        raise ValueError(f"the baseline saw {len(fit.classes_)} of {n_labels} labels in training")
+    size = int(fit.n_features_in_)
+    probe = np.vstack([np.zeros((1, size)), np.eye(size), np.random.default_rng(0).normal(size=(4, size))])
+    scores = np.asarray(fit.decision_function(probe), np.float64).reshape(len(probe), -1)
+    if scores.shape[1] == 1:  # two labels: one score z for the second, P = softmax([0, z])
+        scores = np.concatenate([np.zeros_like(scores), scores], axis=1)
+    bias, kernel = scores[0], scores[1:size + 1] - scores[0]
+    if not np.allclose(probe[size + 1:] @ kernel + bias, scores[size + 1:], rtol=1e-6, atol=1e-6):
+        raise ValueError("the baseline's scores are not affine in its features: it is not one softmax layer")
     inputs = keras.Input((*input_shape, 1), name="spectrogram")
     head = layers.Dense(n_labels, activation="softmax", name="genre", dtype="float32")
     model = keras.Model(inputs, head(ClipFeatures(kind, name="features")(inputs)), name=f"{kind}_baseline")
-    bias = intercept - (coef * scaler.mean_ / scale).sum(axis=1)
-    head.set_weights([(coef / scale).T.astype(np.float32), bias.astype(np.float32)])
+    head.set_weights([kernel.astype(np.float32), bias.astype(np.float32)])
     return model

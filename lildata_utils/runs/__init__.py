@@ -9,6 +9,7 @@ Notebook: notebooks/02_classifier.ipynb
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -69,15 +70,16 @@ def claim_folder(folder: str | Path, kind: str, what: str, ours: Callable[[Path]
 
 
 class RunFolder:
-    """A run's folder: its kind (a key of :data:`KINDS`), its saved ``config.json``, its lock.
+    """A run's folder (a classifier's, a generator's, a transfer's, a generated sound's): its kind (a key of
+    :data:`KINDS`), its saved ``config.json``, its claim and its lock.
 
     Notebook: notebooks/02_classifier.ipynb
     """
 
-    def __init__(self, folder: str | Path, kind: str):
+    def __init__(self, folder: str | Path, kind: str, ours: Callable[[Path], bool] | None = None):
         if kind not in KINDS:
             raise ValueError(f"unknown kind of run {kind!r}: one of {', '.join(KINDS)}")
-        self.path, self.kind = Path(folder), kind
+        self.path, self.kind, self.ours = Path(folder), kind, ours  # ours: see claim_folder
 
     def config(self) -> dict[str, Any] | None:
         """The run's ``config.json``, ``None`` for a new or empty folder; a :class:`RunError` for anything else."""
@@ -98,16 +100,25 @@ class RunFolder:
             raise RunError(f"{path}: {reason}; choose an empty or new folder")
         return config
 
-    def claim(self) -> Path:
+    def claim(self, create: bool = True) -> Path:
         """Make the folder this kind's (its mark written first), or refuse it; see :func:`claim_folder`."""
         try:
-            return claim_folder(self.path, KINDS[self.kind], _WHAT[self.kind])
+            return claim_folder(self.path, KINDS[self.kind], _WHAT[self.kind], self.ours, create)
         except LildataError as error:
             raise RunError(str(error)) from None
 
     def lock(self, what: str) -> FolderLock:
         """The folder's lock, held while a command writes (``with run.lock("`lildata train d`"):``)."""
         return FolderLock(self.path, what)
+
+    def set_aside(self) -> Path:
+        """Rename the folder ``NAME.old-STAMP-N`` beside it (a run of other settings: never deleted); the new path."""
+        stamp, n = time.strftime("%Y%m%d-%H%M%S"), 1
+        while (kept := self.path.with_name(f"{self.path.name}.old-{stamp}-{n}")).exists():
+            n += 1
+        with self.lock("moving an older run aside"):
+            self.path.rename(kept)
+        return kept
 
     def finished(self, *needed: str) -> bool:
         """Whether the folder holds a finished run: its config says so and ``metrics.json`` and ``needed`` exist."""

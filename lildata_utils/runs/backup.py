@@ -19,7 +19,7 @@ from ..errors import LildataError, RunError
 from ..files import atomic_path, read_json, write_json
 from ..models.saving import save_keras
 
-__all__ = ["BACKUP", "RunKeeper", "epoch_lines", "history", "remove_backup", "restore"]
+__all__ = ["BACKUP", "KeepBest", "RunKeeper", "epoch_lines", "history", "remove_backup", "restore"]
 
 BACKUP = "backup"  # the folder of a run's backup, inside the run while it trains
 _WEIGHTS_NAME = re.compile(r"^epoch-\d{5}\.weights\.h5$")
@@ -53,6 +53,28 @@ def epoch_lines(every: int = 1):
 
     callback = keras.callbacks.LambdaCallback(on_epoch_end=line)
     return callback
+
+
+class KeepBest(keras.callbacks.Callback):
+    """After each epoch of ``epochs``, ``score()`` (lower is better) into ``scores``; at the end of training the
+    model holds the weights of the best, its epoch ``chosen``.
+
+    Notebook: notebooks/05c_song_generator.ipynb
+    """
+
+    def __init__(self, score, epochs):
+        super().__init__()
+        self.score, self.epochs, self.scores, self.chosen, self._best = score, set(epochs), {}, None, None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 in self.epochs:
+            self.scores[epoch + 1] = value = float(self.score())
+            if self.chosen is None or value < self.scores[self.chosen]:
+                self.chosen, self._best = epoch + 1, self.model.get_weights()
+
+    def on_train_end(self, logs=None):
+        if self._best is not None:
+            self.model.set_weights(self._best)
 
 
 def history(run_dir: str | Path) -> dict[str, list[float]]:

@@ -25,7 +25,7 @@ from ..data.stream import make_tf_dataset
 from ..errors import LildataError, RunError
 from ..files import clean_stale_temporaries, read_json, write_json
 from ..lessons import classifier as lesson02
-from ..models.baselines import features
+from ..models.baselines import BASELINE_FEATURES, features
 from ..models.classifiers import build_classifier, fit_baseline_model, mel_bands, uses_mixup
 from ..models.saving import load_keras, save_keras
 from ..registry import STRATEGIES
@@ -38,7 +38,7 @@ __all__ = ["BASELINES", "baseline_score", "build_classifier", "clip_predictions"
            "evaluate", "finished", "get_strategy", "history", "load_run", "mel_bands", "predict_file", "read_metrics",
            "save_run", "settings_of_run", "split_clips", "train"]
 
-BASELINES = ("softmax", "statistics")  # fitted (scikit-learn's logistic regression), not trained epoch by epoch
+BASELINES = tuple(BASELINE_FEATURES)  # fitted (scikit-learn's logistic regression), not trained epoch by epoch
 
 
 def get_strategy(name: str = "auto"):
@@ -330,10 +330,6 @@ def ensure_run(data: PreparedDataset | str | Path, run_dir: str | Path, settings
             return read_metrics(run_dir)
         return train(data, run_dir, settings, resume=True, verbose=verbose)
     if old is not None:
-        stamp, n = time.strftime("%Y%m%d-%H%M%S"), 1
-        while (kept := run_dir.with_name(f"{run_dir.name}.old-{stamp}-{n}")).exists():
-            n += 1
-        with RunFolder(run_dir, "classifier").lock("moving an older run aside"):
-            run_dir.rename(kept)
+        kept = RunFolder(run_dir, "classifier").set_aside()
         print(f"{run_dir}: holds a run of other settings or data; kept as {kept.name}, trained anew", flush=True)
     return train(data, run_dir, settings, verbose=verbose)

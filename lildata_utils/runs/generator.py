@@ -22,16 +22,16 @@ from ..audio import log_spectral_distance, stored_to_audio, stored_to_db, write_
 from ..course.plots import plot_spectrograms, save_figure
 from ..data import PreparedDataset
 from ..errors import RunError
-from ..files import FolderLock, clean_stale_temporaries, read_json, write_json
+from ..files import clean_stale_temporaries, read_json, write_json
 from ..lessons import beat as lesson05b, generators as lesson05, song as lesson05c
 from ..limits import LIMITS, bounded
 from ..measures import judged, music
 from ..measures.spectral import variance_ratio
 from ..models.saving import load_keras, save_keras
 from ..settings import GeneratorSettings, SpectrogramSettings, settings_from_dict
-from . import KINDS, RunFolder, claim_folder
+from . import KINDS, RunFolder
 from . import song as songs
-from .backup import epoch_lines
+from .backup import KeepBest, epoch_lines
 
 __all__ = ["HELD_OUT", "Generator", "build_generator", "clips_of", "ensure_generator", "epoch_lines", "finished",
            "generate", "generate_sound", "load_generator", "measure", "read_metrics", "save_generator",
@@ -182,8 +182,8 @@ def _teacher_error(generator: Generator, clip: np.ndarray, settings: Spectrogram
     s = generator.settings
     frames = (songs.drum_clips(clip[None], settings)[0] if s.model == "song" else clip).T[None]
     inputs = [frames[:, :-1], _phases(clip[None], settings)[:, 1:]] if s.model in _TIMED else frames[:, :-1]
-    sharp = np.asarray(generator.keras_model(inputs, training=False), np.float64)[0] ** (1 / max(s.temperature, 1e-3))
-    expected = (sharp / sharp.sum(axis=-1, keepdims=True)) @ lesson05.level_values(s.levels)
+    sharp = lesson05.sharpen(np.asarray(generator.keras_model(inputs, training=False))[0], s.temperature)
+    expected = sharp @ lesson05.level_values(s.levels)
     return float(np.sqrt(np.mean((expected - frames[0, 1:]) ** 2)) * (settings.ceiling_db - settings.floor_db))
 
 
@@ -297,13 +297,35 @@ def train_generator(data_dir: PreparedDataset | str | Path, run_dir: str | Path,
         model = build_generator(settings, *train.shape[1:])
         validation = None if settings.overfit else _fit_data(settings, clips_of(data, settings.label, HELD_OUT),
                                                              data.settings)
-        start = time.perf_counter()
+        chords, start = _chords(data, settings), time.perf_counter()
+        keep = _keep_best(Generator(model, settings, data.settings, chords), data)
         fit = model.fit(*_fit_data(settings, train, data.settings), validation_data=validation, shuffle=True,
                         epochs=settings.epochs, batch_size=settings.batch_size, verbose=0 if verbose == 2 else verbose,
-                        callbacks=[epoch_lines(max(1, settings.epochs // 10) if settings.epochs > 30 else 1)]
-                        if verbose == 2 else [])
+                        callbacks=([epoch_lines(max(1, settings.epochs // 10) if settings.epochs > 30 else 1)]
+                                   if verbose == 2 else []) + ([keep] if keep else []))
         facts = {"n_train": len(train), "seconds": round(time.perf_counter() - start, 1)}
-        return _save(run.path, model, fit.history, data, settings, _chords(data, settings), facts)
+        if keep and keep.chosen:
+            facts.update(chosen_epoch=keep.chosen, epoch_modulation={str(e): v for e, v in keep.scores.items()})
+            print(f"kept the drums of epoch {keep.chosen}: the modulation distance of its 20-s songs to the "
+                  f"validation songs, {keep.scores[keep.chosen]:.3f}, the smallest of epochs "
+                  f"{', '.join(map(str, keep.scores))}", flush=True)
+        return _save(run.path, model, fit.history, data, settings, chords, facts)
+
+
+def _keep_best(generator: Generator, data: PreparedDataset, seconds: float = 20.0) -> KeepBest | None:
+    """The song generator's choice of epoch (7 of its last three quarters): 2 songs of ``seconds`` seeded by each
+    validation song, their modulation distance to those songs, each time drawn alike; ``None`` for the rest."""
+    s, settings = generator.settings, data.settings
+    if s.model != "song" or s.overfit or not any(c.label == s.label and c.split == "val" for c in data.clips):
+        return None
+    real = songs.first_seconds(songs.song_spectrograms(data, s.label, ("val",)), settings, seconds)
+
+    def score() -> float:
+        rng = np.random.default_rng(s.seed)
+        sounds = [generate(generator, r.T[:s.seed_frames], r.shape[1], rng, grid_of=r[:, :settings.n_frames])
+                  for r in real for _ in range(2)]
+        return music.modulation_distance(np.stack(sounds), real, settings)
+    return KeepBest(score, np.unique(np.linspace(max(1, s.epochs // 4), s.epochs, 7).round().astype(int)).tolist())
 
 
 def _save(run_dir: Path, model, history: dict, data: PreparedDataset, settings: GeneratorSettings,
@@ -396,8 +418,9 @@ def generate_sound(run_dir: str | Path, out_dir: str | Path | None = None, secon
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """
-    if out_dir is not None:
-        claim_folder(out_dir, KINDS["sound"], "a generated sound's folder", create=False)
+    folder = None if out_dir is None else RunFolder(out_dir, "sound")
+    if folder is not None:
+        folder.claim(create=False)
     generator, config = load_generator(run_dir)
     settings, k = generator.spectrogram, _seed_frames(generator)
     if seconds is not None:
@@ -412,9 +435,9 @@ def generate_sound(run_dir: str | Path, out_dir: str | Path | None = None, secon
     info.pop("parts", None)  # arrays: not for metrics.json
     metrics["this_sound"] = {**_this_sound(generator, stored, clip, audio, judge), **info}
     result = {"stored": stored, "audio": audio, "seed_stored": clip, "metrics": metrics}
-    if out_dir is not None:
-        with FolderLock(out_dir, "`lildata generate`"):
-            out = claim_folder(out_dir, KINDS["sound"], "a generated sound's folder")
+    if folder is not None:
+        with folder.lock("`lildata generate`"):
+            out = folder.claim()
             write_wav(out / "generated.wav", audio, settings.sample_rate)
             write_wav(out / "seed.wav", to_audio(clip, settings), settings.sample_rate)
             save_figure(plot_spectrograms({"real clip (its first frames seed the model)": clip,
@@ -426,14 +449,16 @@ def generate_sound(run_dir: str | Path, out_dir: str | Path | None = None, secon
 
 def ensure_generator(data: PreparedDataset | str | Path, run_dir: str | Path, settings: GeneratorSettings,
                      judge=None, verbose: int = 2) -> dict[str, Any]:
-    """The measures of a generator (trained unless ``run_dir`` holds this finished one), with a judge's verdict.
+    """The measures of a generator (trained unless ``run_dir`` holds this finished one), with a judge's verdict; a
+    run of other settings is moved aside as ``RUN_DIR.old-...`` (never deleted).
 
     Notebook: notebooks/05_lstm_generation.ipynb
     """
     data, run = _dataset(data), RunFolder(run_dir, "generator")
+    old = run.config()
+    if old is not None and not _same(old, settings):
+        print(f"{run_dir}: holds a generator of other settings; kept as {run.set_aside().name}, trained anew")
     if finished(run_dir):
-        if not _same(run.config(), settings):
-            raise RunError(f"{run_dir}: holds a generator with other settings; choose another folder")
         print(f"reusing the generator in {run_dir}")
         metrics = read_metrics(run_dir)
     else:

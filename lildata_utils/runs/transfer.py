@@ -18,7 +18,7 @@ import numpy as np
 
 from ..audio import AudioError, audio_to_stored, load_audio, log_spectral_distance, stored_to_audio, write_wav
 from ..course.plots import plot_spectrogram, save_figure
-from ..files import FolderLock, write_json
+from ..files import write_json
 from ..lessons import style as lesson
 from ..lessons.style_time import match_statistics, modulation_transfer
 from ..limits import bounded, bounded_int
@@ -27,7 +27,7 @@ from ..measures.spectral import band_levels, chroma_distance_db, onset_distance,
 from ..models.pretrained import resolve_weights
 from ..registry import BEST_TRANSFER, NETS, TRANSFER_METHODS
 from ..settings import SpectrogramSettings
-from . import KINDS, claim_folder
+from . import RunFolder
 
 __all__ = ["OUTPUT_FILES", "SoundClip", "TransferSettings", "claim_transfer_folder", "envelope_bins",
            "feature_extractor", "finish_transfer", "genre_transfer", "load_sound_clip", "middle_test_clip",
@@ -285,14 +285,14 @@ def claim_transfer_folder(out_dir, create: bool = False) -> Path:
 
     Notebook: notebooks/04_genre_transfer.ipynb
     """
-    return claim_folder(out_dir, KINDS["transfer"], "a transfer's output folder", ours=_older_transfer_folder,
-                        create=create)
+    return RunFolder(out_dir, "transfer", ours=_older_transfer_folder).claim(create)
 
 
 def _write_outputs(out_dir: Path, settings, sounds: dict[str, np.ndarray], heard: dict[str, np.ndarray],
                    outcome: dict[str, Any]) -> None:
-    claim_transfer_folder(out_dir, create=True)
-    with FolderLock(out_dir, "`lildata transfer`"):
+    run = RunFolder(out_dir, "transfer", ours=_older_transfer_folder)
+    run.claim()
+    with run.lock("`lildata transfer`"):
         for name, sound in sounds.items():
             write_wav(out_dir / f"{name}.wav", sound, settings.sample_rate)
         fig, axes = plt.subplots(1, 4, figsize=(18, 3.8), constrained_layout=True)
