@@ -342,7 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sounds", type=int, default=16)
     p.add_argument("--seconds", type=float, default=20.0)
     p.add_argument("--seed", type=int, default=0, help="the fakes' random numbers")
-    p.add_argument("--splits", default="val,test", help="the held-out songs that seed and judge: val,test or test "
+    p.add_argument("--splits", default="val,test", choices=("val,test", "test"), help="the held-out songs that seed and judge: val,test or test "
                    "(the song generator chooses its drums' epoch on the validation songs)")
     p.set_defaults(make=song)
     for p in sub.choices.values():

@@ -5,7 +5,7 @@ The tests marked slow share three generators trained and measured at the tiny pr
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 import numpy as np
 import pytest
@@ -312,6 +312,17 @@ def test_ensure_generator_moves_a_run_of_other_settings_aside_and_trains_anew(ru
     assert len(kept) == 1 and "kept as generator.old-" in capsys.readouterr().out
     assert json.loads((kept[0] / "config.json").read_text())["generator"] == before  # the old run, whole
     assert (kept[0] / "model.keras").is_file() and metrics["epochs"] == 1
+    assert not (kept[0] / ".lildata.lock.holder").exists()  # the lock's note of its holder went with the lock
     assert json.loads((run / "config.json").read_text())["generator"]["epochs"] == 1
     assert gen.ensure_generator(tiny_prepared, run, other, verbose=0) == gen.read_metrics(run)  # now reused
     assert len([p for p in tmp_path.iterdir() if p.name.startswith("generator.old-")]) == 1
+
+
+def test_a_finished_song_run_without_a_chosen_epoch_is_not_the_same_run():
+    settings = generator_preset("tiny", "song")
+    config = {"generator": json.loads(json.dumps(asdict(settings))), "finished": True}
+    assert not gen._same(config, settings)  # trained before the choice: set aside by ensure_generator
+    assert gen._same({**config, "chosen_epoch": None}, settings)  # no validation songs to choose by
+    assert gen._same({**config, "finished": False}, settings)  # killed: trained again in place
+    beat = generator_preset("tiny", "beat")
+    assert gen._same({"generator": json.loads(json.dumps(asdict(beat))), "finished": True}, beat)

@@ -13,7 +13,7 @@ from lildata_utils.models.saving import load_keras, save_keras
 from lildata_utils.lessons import classifier as lesson02
 from lildata_utils.lessons import resnet as lesson03
 from lildata_utils.models import baselines, classifiers, explain, pretrained
-from sklearn import pipeline, preprocessing
+from sklearn import linear_model, multiclass, pipeline, preprocessing
 from lildata_utils.settings import TrainSettings
 
 LIL_DATA_FILTERS = (16, 32, 64, 64)
@@ -105,6 +105,11 @@ def test_softmax_baseline_is_one_softmax_on_the_standardised_average_spectrum():
     squared = pipeline.make_pipeline(preprocessing.FunctionTransformer(np.square), *[step for _, step in fit.steps])
     with pytest.raises(ValueError, match="not affine"):
         baselines.baseline_model(squared.fit(x[two][:30], targets[two][:30]), "softmax", (16, 10), 2)
+    # one-vs-rest: affine scores, but its probabilities are not their softmax
+    ovr = pipeline.make_pipeline(preprocessing.StandardScaler(), multiclass.OneVsRestClassifier(
+        linear_model.LogisticRegression())).fit(x[:40], targets[:40])
+    with pytest.raises(ValueError, match="not their softmax"):
+        baselines.baseline_model(ovr, "softmax", (16, 10), 3)
 
 
 def test_the_statistics_features_are_each_bins_mean_spread_and_change():

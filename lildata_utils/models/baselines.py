@@ -56,8 +56,11 @@ def baseline_model(fit, kind: str, input_shape: tuple[int, int], n_labels: int) 
     if scores.shape[1] == 1:  # two labels: one score z for the second, P = softmax([0, z])
         scores = np.concatenate([np.zeros_like(scores), scores], axis=1)
     bias, kernel = scores[0], scores[1:size + 1] - scores[0]
-    if not np.allclose(probe[size + 1:] @ kernel + bias, scores[size + 1:], rtol=1e-6, atol=1e-6):
-        raise ValueError("the baseline's scores are not affine in its features: it is not one softmax layer")
+    softmax = np.exp(scores - scores.max(axis=1, keepdims=True))
+    if not np.allclose(probe[size + 1:] @ kernel + bias, scores[size + 1:], rtol=1e-6, atol=1e-6) or not \
+            np.allclose(softmax / softmax.sum(axis=1, keepdims=True), fit.predict_proba(probe), atol=1e-6):
+        raise ValueError("the baseline's scores are not affine in its features, or its probabilities not their "
+                         "softmax: it is not one softmax layer")
     inputs = keras.Input((*input_shape, 1), name="spectrogram")
     head = layers.Dense(n_labels, activation="softmax", name="genre", dtype="float32")
     model = keras.Model(inputs, head(ClipFeatures(kind, name="features")(inputs)), name=f"{kind}_baseline")

@@ -116,8 +116,15 @@ class RunFolder:
         stamp, n = time.strftime("%Y%m%d-%H%M%S"), 1
         while (kept := self.path.with_name(f"{self.path.name}.old-{stamp}-{n}")).exists():
             n += 1
-        with self.lock("moving an older run aside"):
-            self.path.rename(kept)
+        lock = self.lock("moving an older run aside")
+        with lock:
+            lock.holder_path.unlink(missing_ok=True)  # our own note of who holds the lock, not left in the old run
+            try:
+                self.path.rename(kept)
+            except OSError as error:
+                raise RunError(f"{self.path}: cannot be moved aside as {kept.name} ({error.strerror or error}); "
+                               "move it yourself, or choose another folder") from None
+            lock.holder_path = kept / lock.holder_path.name  # gone already: nothing at the old path is touched
         return kept
 
     def finished(self, *needed: str) -> bool:

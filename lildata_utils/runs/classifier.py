@@ -22,7 +22,7 @@ from ..course.plots import plot_confusion, plot_history, save_figure
 from ..course.runtime import tpu_name
 from ..data import PreparedDataset, split_clips
 from ..data.stream import make_tf_dataset
-from ..errors import LildataError, RunError
+from ..errors import RunError
 from ..files import clean_stale_temporaries, read_json, write_json
 from ..lessons import classifier as lesson02
 from ..models.baselines import BASELINE_FEATURES, features
@@ -30,7 +30,7 @@ from ..models.classifiers import build_classifier, fit_baseline_model, mel_bands
 from ..models.saving import load_keras, save_keras
 from ..registry import STRATEGIES
 from ..settings import TrainSettings
-from . import KINDS, RunFolder, claim_folder
+from . import KINDS, RunFolder
 from .backup import BACKUP, RunKeeper, epoch_lines, history, remove_backup, restore
 from .evaluate import clip_predictions, evaluate, load_run, predict_file
 
@@ -125,11 +125,7 @@ def _run_config(data: PreparedDataset, settings: TrainSettings, model, strategy=
 
 def _claim(run_dir: Path, create: bool = True) -> Path:
     """A run folder claimed (an older version's run, without the mark, is ours too)."""
-    try:
-        return claim_folder(run_dir, KINDS["classifier"], "a classifier run", create=create,
-                            ours=lambda folder: (folder / "config.json").is_file())
-    except LildataError as error:
-        raise RunError(str(error)) from None
+    return RunFolder(run_dir, "classifier", ours=lambda folder: (folder / "config.json").is_file()).claim(create)
 
 
 def save_run(run_dir: str | Path, model, history_: dict, data: PreparedDataset, settings: TrainSettings,

@@ -220,7 +220,11 @@ def _dataset(data: PreparedDataset | str | Path) -> PreparedDataset:
 
 
 def _same(config: dict, settings: GeneratorSettings) -> bool:
-    return config.get("generator") == json.loads(json.dumps(asdict(settings)))  # compared as JSON gives them back
+    """Whether a run's config is of these settings (compared as JSON gives them back); a finished song generator's
+    only if its drums' epoch was chosen (``chosen_epoch``, ``None`` without validation songs), as since 2026-12-04."""
+    chosen = settings.model != "song" or bool(settings.overfit) or "chosen_epoch" in config \
+        or not config.get("finished", True)
+    return chosen and config.get("generator") == json.loads(json.dumps(asdict(settings)))
 
 
 def finished(run_dir: str | Path) -> bool:
@@ -304,11 +308,14 @@ def train_generator(data_dir: PreparedDataset | str | Path, run_dir: str | Path,
                         callbacks=([epoch_lines(max(1, settings.epochs // 10) if settings.epochs > 30 else 1)]
                                    if verbose == 2 else []) + ([keep] if keep else []))
         facts = {"n_train": len(train), "seconds": round(time.perf_counter() - start, 1)}
+        if settings.model == "song" and not settings.overfit:  # None: no validation songs to choose by
+            facts["chosen_epoch"] = keep.chosen if keep else None
         if keep and keep.chosen:
-            facts.update(chosen_epoch=keep.chosen, epoch_modulation={str(e): v for e, v in keep.scores.items()})
-            print(f"kept the drums of epoch {keep.chosen}: the modulation distance of its 20-s songs to the "
-                  f"validation songs, {keep.scores[keep.chosen]:.3f}, the smallest of epochs "
-                  f"{', '.join(map(str, keep.scores))}", flush=True)
+            facts["epoch_modulation"] = {str(e): v for e, v in keep.scores.items()}
+            if verbose:
+                print(f"kept the drums of epoch {keep.chosen}: the modulation distance of its 20-s songs to the "
+                      f"validation songs, {keep.scores[keep.chosen]:.3f}, the smallest of epochs "
+                      f"{', '.join(map(str, keep.scores))}", flush=True)
         return _save(run.path, model, fit.history, data, settings, chords, facts)
 
 
@@ -456,8 +463,10 @@ def ensure_generator(data: PreparedDataset | str | Path, run_dir: str | Path, se
     """
     data, run = _dataset(data), RunFolder(run_dir, "generator")
     old = run.config()
-    if old is not None and not _same(old, settings):
-        print(f"{run_dir}: holds a generator of other settings; kept as {run.set_aside().name}, trained anew")
+    if old is not None and (not _same(old, settings) or old.get("data_fingerprint", data.fingerprint())
+                            != data.fingerprint()):
+        print(f"{run_dir}: holds a generator of other settings or data; kept as {run.set_aside().name}, trained "
+              "anew", flush=True)
     if finished(run_dir):
         print(f"reusing the generator in {run_dir}")
         metrics = read_metrics(run_dir)
