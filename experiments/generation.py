@@ -5,7 +5,7 @@
     python experiments/generation.py spread RUN --select-judge JUDGE --judge JUDGE [--clips 16] [--grid T:S,...]
     python experiments/generation.py sampling RUN --judge JUDGE [--clips 8]
     python experiments/generation.py song RUN --judge NAME=JUDGE --judge NAME=JUDGE [--sounds 16] [--seconds 20]
-        [--splits val,test|test]
+        [--splits val,test|test] [--reference DATA_DIR]
 
 * ``measures`` (RESULTS.md, "The beat LSTM: generated lo-fi that keeps time" and "The generators at the
   paper's size"): for each trained generator, the variance ratio, the modulation distance to real clips (and
@@ -30,7 +30,9 @@
   (which part fails); the held-out songs themselves and the fakes of :func:`lildata_utils.measures.music.fake_songs`,
   with the training bars once more smoothed as the chords are and grained as the generator's songs are;
   each measured by every ``--judge`` (the first gives the Fréchet distance). ``--splits test``: only the test
-  songs seed and judge (the validation songs chose the drums' epoch).
+  songs seed and judge (the validation songs chose the drums' epoch). ``--reference DATA_DIR``: every measure
+  compares with the genre's songs of another prepared dataset (for example new built-in songs of another
+  ``lildata synth --seed``) in place of the few held-out songs; the held-out songs still seed.
 
 Every sub-command prints a Markdown table under its header; ``--out`` writes the rows as JSON with the header
 (command, machine, date).
@@ -253,6 +255,7 @@ def _smoothed_and_grained(sound, grain, settings, rng):
 def song(args) -> tuple[dict, str]:
     from lildata_utils.audio import stored_to_db
     from lildata_utils.course import report
+    from lildata_utils.data import PreparedDataset
     from lildata_utils.lessons import song as lesson05c
     from lildata_utils.measures import judged, music
     from lildata_utils.runs import generator as gen, song as songs
@@ -264,13 +267,24 @@ def song(args) -> tuple[dict, str]:
     held_out = songs.song_spectrograms(data, label, tuple(args.splits.split(",")))
     judges = {name: load_run(path) for name, path in args.judge}
     real, clips = songs.first_seconds(held_out, settings, args.seconds), songs.clips_of_songs(training, settings)
+    reference, fingerprint = real, None  # what every measure compares with: the held-out songs, or --reference's
+    if args.reference:
+        other = PreparedDataset(args.reference)
+        if other.settings != settings:
+            raise SystemExit(f"--reference {args.reference}: its spectrograms are not made as the generator's are "
+                             f"(prepare it with `lildata prepare RAW_DIR {args.reference} --preset {settings.name}`)")
+        reference = songs.first_seconds(songs.song_spectrograms(other, label, ("train", "val", "test")), settings,
+                                        args.seconds)
+        if reference.shape[2] < real.shape[2]:
+            raise SystemExit(f"--reference {args.reference}: its {label} songs are shorter than {args.seconds:g} s")
+        reference, fingerprint = reference[:, :, :real.shape[2]], other.fingerprint()
     rng, k, sounds, parts = np.random.default_rng(model.settings.seed), model.settings.seed_frames, [], []
     for i in range(args.sounds):  # as gen.song_measures makes them (notebook 05c), keeping each one's two parts
         info, song = {}, real[i % len(real)]
         sounds.append(gen.generate(model, song.T[:k], real.shape[2], rng, info, grid_of=song[:, :settings.n_frames]))
         parts.append((info["parts"]["harmony"], info["parts"]["drums"],
                       lesson05c.split_harmony(stored_to_db(song, settings))))
-    rows = {"song generator": {**judged.song_measures(np.stack(sounds), real, clips, settings, label, judges),
+    rows = {"song generator": {**judged.song_measures(np.stack(sounds), reference, clips, settings, label, judges),
                                "n_sounds": len(sounds)}}
     swapped = {  # which part fails: each of the generator's two parts over the other part of the song it began from
         "its harmony over the real drums": [(harmony, real_drums) for harmony, _, (_, real_drums) in parts],
@@ -280,17 +294,22 @@ def song(args) -> tuple[dict, str]:
         made = np.stack([lesson05c.add_grain(songs.to_stored(lesson05c.mix_db(h, d, settings.floor_db), settings),
                                              model.chords["grain"], rng) for h, d in pairs]).astype(np.float32)
         made[:, :, :k] = np.stack([real[i % len(real)] for i in range(len(made))])[:, :, :k]
-        rows[name] = judged.song_measures(made, real, clips, settings, label, judges)
+        rows[name] = judged.song_measures(made, reference, clips, settings, label, judges)
     fakes = music.fake_songs(real, clips, settings, np.random.default_rng(args.seed))
     fakes[GRAINED] = np.stack([_smoothed_and_grained(s, model.chords["grain"], settings, rng)
                                for s in fakes["training bars"]])
     for name, sounds in {"real held-out " + label: real, **fakes}.items():
-        rows[name] = {**judged.song_measures(sounds, real, clips, settings, label, judges), "n_sounds": len(sounds)}
+        rows[name] = {**judged.song_measures(sounds, reference, clips, settings, label, judges), "n_sounds": len(sounds)}
     body = {"run": str(args.run), "judges": {name: str(path) for name, path in args.judge},
-            "splits": args.splits, "held_out_songs": len(held_out), "training_songs": len(training), "rows": rows}
+            "splits": args.splits, "held_out_songs": len(held_out), "training_songs": len(training),
+            "reference": str(args.reference) if args.reference else None, "reference_fingerprint": fingerprint,
+            "reference_songs": len(reference),
+            "rows": rows}
+    against = (f"; every row measured against the first {args.seconds:g} s of the {len(reference)} {label} songs of "
+               f"{args.reference}" if args.reference else "")
     return body, (f"{rows['song generator']['n_sounds']} generations of {args.seconds:g} s seeded by the "
                   f"{len(held_out)} held-out {label} songs in turn; the real row and the fakes: those "
-                  f"{len(real)} songs\n\n" + report.song_table(rows))
+                  f"{len(real)} songs{against}\n\n" + report.song_table(rows))
 
 
 def _judge(text: str) -> tuple[str, Path]:
@@ -344,6 +363,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="the fakes' random numbers")
     p.add_argument("--splits", default="val,test", choices=("val,test", "test"), help="the held-out songs that seed and judge: val,test or test "
                    "(the song generator chooses its drums' epoch on the validation songs)")
+    p.add_argument("--reference", type=Path, help="a dataset prepared at the generator's preset whose songs of the "
+                   "genre (all its splits) every measure compares with, in place of the held-out songs: more songs, "
+                   "a steadier floor (the built-in generator makes new ones with another --seed)")
     p.set_defaults(make=song)
     for p in sub.choices.values():
         p.add_argument("--out", type=Path, help="write the rows here as JSON, with the header")

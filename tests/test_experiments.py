@@ -454,3 +454,28 @@ def test_the_song_table_measures_the_song_generator_its_parts_the_real_songs_and
     said = capsys.readouterr().out
     assert "3 generations of 2 s seeded by the 2 held-out lofi songs in turn" in said
     assert "| its drums alone |" in said and "no second a copy" in said and "frame-to-frame change" in said
+
+    # --reference: every row measured against another dataset's lo-fi songs; the held-out songs still seed
+    from dataclasses import replace
+
+    from conftest import write_song
+
+    from lildata_utils.data import PreparedDataset, prepare
+    from lildata_utils.settings import get_preset
+
+    for index in range(10, 13):  # 3 new lo-fi songs, none of them in the generator's dataset
+        write_song(tmp_path / "ref_raw" / "lofi" / f"lofi_{index:03d}.wav", "lofi", index, 2.0, 8000)
+    for name, preset in (("ref", get_preset("tiny")), ("other", replace(get_preset("tiny"), hop_length=64))):
+        prepare(tmp_path / "ref_raw", tmp_path / name, preset, jobs=1, progress=False, log=lambda line: None)
+    out = tmp_path / "reference.json"
+    assert generation.main([*argv[:-2], "--reference", str(tmp_path / "ref"), "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["reference_songs"] == 3 and result["held_out_songs"] == 2 and result["reference"] == str(tmp_path / "ref")
+    assert result["reference_fingerprint"] == PreparedDataset(tmp_path / "ref").fingerprint()
+    measured = result["rows"]["real held-out lofi"]
+    assert measured["n_sounds"] == 2  # the held-out songs, now measured against the 3 others, not against themselves
+    assert measured["nearest_ratio"] != pytest.approx(1.0) and measured["change_ratio"] != pytest.approx(1.0)
+    assert result["rows"]["looped"]["nearest_ratio"] < 0.05 and result["rows"]["frozen"]["change_ratio"] == 0.0
+    assert "measured against the first 2 s of the 3 lofi songs of" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="its spectrograms are not made as the generator's are"):
+        generation.main([*argv[:-2], "--reference", str(tmp_path / "other")])
