@@ -21,7 +21,7 @@ LIMITS: dict[str, tuple[float, float]] = {
     # training ("crop": the recipe's share of a clip; "bn_momentum": its batch normalisation's)
     "epochs": (1, 10_000), "batch_size": (1, 4096), "learning_rate": (1e-8, 10.0), "patience": (0, 10_000),
     "image_size": (0, 1024), "seed": (-2**31, 2**31 - 1), "crop": (0.1, 1.0), "mixup": (0.0, 10.0),
-    "bn_momentum": (0.0, 0.9999),
+    "bn_momentum": (0.0, 0.9999), "split_seed": (-2**31, 2**31 - 1),
     # generators
     "layers": (1, 8), "units": (1, 4096), "levels": (2, 256), "overfit": (0, 100_000),
     "generate_seconds": (0.01, 600.0), "temperature": (1e-3, 100.0), "seed_frames": (1, 10_000),

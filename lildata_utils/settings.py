@@ -143,6 +143,7 @@ class TrainSettings:
     batch_size: int = 32  # clips per batch, over all replicas
     split_by: str = "song"  # the dataset's split, or "chunk": clips at random, the leaky split of the lesson
     seed: int = 0  # of weights, shuffling and the chunk split
+    split_seed: int | None = None  # another split by song within each label (None: the one `prepare` wrote)
     learning_rate: float = 1e-3  # Adam's at the start (it halves when the validation loss stalls)
     patience: int = 10  # epochs without a better validation loss before stopping
     strategy: str = "auto"  # a name of registry.STRATEGIES
@@ -156,18 +157,18 @@ class TrainSettings:
     def __post_init__(self) -> None:
         if self.model not in CLASSIFIERS:
             raise ValueError(f"--model: unknown model {self.model!r}; choose one of {', '.join(CLASSIFIERS)}")
-        for name in ("epochs", "batch_size", "patience", "seed"):
-            bounded_int(name, getattr(self, name), f"--{name.replace('_', '-')}")
-        bounded("learning_rate", self.learning_rate, "--learning-rate")
-        bounded("crop", self.crop)
-        bounded("mixup", self.mixup)
-        bounded("bn_momentum", self.bn_momentum, "--bn-momentum")
+        for name in ("epochs", "batch_size", "patience", "seed", "split_seed"):  # split_seed None: the dataset's
+            bounded_int(name, 0 if getattr(self, name) is None else getattr(self, name), f"--{name.replace('_', '-')}")
+        for name, what in (("learning_rate", "--learning-rate"), ("crop", "crop"), ("mixup", "mixup"),
+                           ("bn_momentum", "--bn-momentum")):
+            bounded(name, getattr(self, name), what)
         size = bounded_int("image_size", self.image_size, "--image-size")
         if 0 < size < 32:
             raise ValueError(f"--image-size must be 0 (the spectrogram's own size) or at least 32 (ResNet50's "
                              f"smallest input), not {size}")
-        if self.split_by not in ("song", "chunk"):
-            raise ValueError(f"--split-by must be 'song' or 'chunk', not {self.split_by!r}")
+        if self.split_by not in ("song", "chunk") or (self.split_seed is not None and self.split_by == "chunk"):
+            raise ValueError(f"--split-by must be 'song' or 'chunk', not {self.split_by!r}" if self.split_by != "chunk"
+                             else "--split-seed draws another split by song: it cannot go with --split-by chunk")
         if self.strategy not in STRATEGIES:
             raise ValueError(f"--strategy: unknown strategy {self.strategy!r}; choose one of {', '.join(STRATEGIES)}")
         labels = self.labels

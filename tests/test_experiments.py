@@ -199,10 +199,39 @@ def test_the_classifier_script_trains_every_row_as_lildata_train_and_resumes(tmp
 
 
 def test_the_recorded_music_plan_fits_each_baseline_once_and_trains_a_network_per_seed():
-    plan = script("recorded_music").plan_of(["softmax", "statistics", "lildata"], [0, 1, 2], True)
-    assert plan == [("softmax", "softmax", False, 0), ("statistics", "statistics", False, 0),
-                    *[("lildata", "lildata", False, s) for s in (0, 1, 2)],
-                    *[("lildata_paper_setup", "lildata", True, s) for s in (0, 1, 2)]]
+    recorded = script("recorded_music")
+    plan = recorded.plan_of(["softmax", "statistics", "lildata"], [0, 1, 2], True)
+    assert plan == [("softmax", "softmax", False, 0, None), ("statistics", "statistics", False, 0, None),
+                    *[("lildata", "lildata", False, s, None) for s in (0, 1, 2)],
+                    *[("lildata_paper_setup", "lildata", True, s, None) for s in (0, 1, 2)]]
+    # on other splits too: each split fits its baselines once and trains its networks once a seed
+    plan = recorded.plan_of(["statistics", "lildata"], [0, 1], False, [None, 3])
+    assert plan == [("statistics", "statistics", False, 0, None), ("lildata", "lildata", False, 0, None),
+                    ("lildata", "lildata", False, 1, None), ("statistics", "statistics", False, 0, 3),
+                    ("lildata", "lildata", False, 0, 3), ("lildata", "lildata", False, 1, 3)]
+
+
+def test_the_recorded_music_table_over_splits_compares_each_split_with_its_own_baseline():
+    """The network's gap is taken split by split against the baseline of the highest mean over splits."""
+    recorded = script("recorded_music")
+
+    def row(name, baseline, runs):
+        return {"name": name, "baseline": baseline, "runs": [{"split": k, "seed": s, "clip": c} for k, s, c in runs]}
+
+    rows = {"softmax": row("softmax", True, [(None, 0, 0.50), (1, 0, 0.70)]),
+            "statistics": row("statistics", True, [(None, 0, 0.60), (1, 0, 0.80)]),
+            "lildata": row("Lil Data", False, [(None, 0, 0.70), (None, 1, 0.60), (1, 0, 0.82)])}
+    over = recorded.by_split(rows)
+    assert over["lildata"]["splits"] == [None, 1]
+    assert over["lildata"]["clip"] == pytest.approx([0.65, 0.82])  # each split: the mean over its seeds
+    assert over["lildata"]["mean"] == pytest.approx(0.735)
+    gap = over["lildata"]["over_best_baseline"]
+    assert gap["baseline"] == "statistics"  # 0.70 over the splits, the softmax 0.60
+    assert gap["by_split"] == pytest.approx([0.05, 0.02]) and gap["mean"] == pytest.approx(0.035)
+    assert "over_best_baseline" not in over["statistics"]
+    text = recorded.split_table(rows, over)
+    assert "| Lil Data | 65.0 | 82.0 | 73.5% (65.0-82.0) | +3.5 points (+2.0 to +5.0) |" in text
+    assert text.splitlines()[0].startswith("| model | prepare's | seed 1 |")
 
 
 @pytest.mark.train
@@ -247,6 +276,27 @@ def test_the_recorded_music_script_trains_as_lildata_train_on_the_prepared_split
     assert capsys.readouterr().out.count("reusing the finished run") == 3
     assert files_of(work) == made
     assert json.loads(out.read_text())["rows"] == rows
+    # on another split too: the dataset's own runs reused, new ones on the other songs, and the table over splits
+    assert recorded.main([*argv, "--split-seeds", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("reusing the finished run") == 3
+    result = json.loads(out.read_text())
+    for name, row in result["rows"].items():
+        assert [(r["split"], r["seed"]) for r in row["runs"]] == \
+            ([(None, 0), (1, 0)] if row["baseline"] else [(None, 0), (None, 1), (1, 0), (1, 1)])
+        for run in row["runs"]:
+            config = json.loads((Path(run["run"]) / "config.json").read_text())
+            assert config["training"]["split_seed"] == run["split"]
+        other = [r for r in row["runs"] if r["split"] == 1]
+        assert row["runs"][:len(rows[name]["runs"])] == [{**r, "n_test": row["n_test"], "n_songs": row["n_songs"]}
+                                                         for r in rows[name]["runs"]]
+        assert other and all(Path(r["run"]).name.endswith("_split1") for r in other)
+        assert result["over_splits"][name]["clip"] == pytest.approx(
+            [np.mean([r["clip"] for r in row["runs"] if r["split"] == k]) for k in (None, 1)])
+    gap = result["over_splits"]["lildata"]["over_best_baseline"]
+    assert gap["baseline"] == "softmax" and gap["by_split"] == pytest.approx(
+        [a - b for a, b in zip(result["over_splits"]["lildata"]["clip"], result["over_splits"]["softmax"]["clip"])])
+    assert "Over the 2 splits by song" in printed and result["table"] in printed
 
 
 @pytest.mark.train
@@ -479,3 +529,33 @@ def test_the_song_table_measures_the_song_generator_its_parts_the_real_songs_and
     assert "measured against the first 2 s of the 3 lofi songs of" in capsys.readouterr().out
     with pytest.raises(SystemExit, match="its spectrograms are not made as the generator's are"):
         generation.main([*argv[:-2], "--reference", str(tmp_path / "other")])
+
+
+def test_the_statistics_views_fit_the_lessons_baseline_on_each_view_and_split(tiny_prepared, tmp_path, capsys):
+    """``bins`` is ``lildata train --model statistics``'s own fit; ``pairs`` halves the rows, ``mel`` reads 64 bands;
+    every view is judged on the dataset's split and on another."""
+    from lildata_utils.data import PreparedDataset, split_clips
+    from lildata_utils.lessons.classifier import fit_baseline, summary_statistics
+    from lildata_utils.runs.classifier import baseline_score
+
+    views = script("statistics_views")
+    data = PreparedDataset(tiny_prepared)
+    out = tmp_path / "views.json"
+    argv = [str(tiny_prepared), "--split-seeds", "1", "--out", str(out)]
+    assert views.main(argv) == 0
+    printed = capsys.readouterr().out
+    result = json.loads(out.read_text())
+    assert_header(result, "statistics_views", argv)
+    rows, bins = result["rows"], data.settings.shape[0]
+    assert {name: row["rows"] for name, row in rows.items()} == {"bins": bins, "pairs": bins // 2, "mel": 64}
+    for split in (None, 1):  # the lesson's own baseline on the same split, clip for clip
+        assert rows["bins"]["test"][rows["bins"]["splits"].index(split)] == pytest.approx(baseline_score(
+            data, data.labels, summary_statistics, fit_baseline, split_seed=split))
+    stored = np.stack([data.spectrogram(i) for i in range(2)]).astype(np.float32)
+    pairs = views.views(data)["pairs"](stored)
+    assert pairs.shape == (2, bins // 2, stored.shape[2]) and np.allclose(pairs[:, 0], stored[:, :2].mean(axis=1))
+    assert split_clips(data, data.labels, split_seed=1)["test"][0].tolist() != \
+        split_clips(data, data.labels)["test"][0].tolist()  # two splits, not one twice
+    for row in rows.values():
+        assert row["mean_test"] == pytest.approx(np.mean(row["test"])) and all(0 <= v <= 1 for v in row["val"])
+    assert result["table"] in printed and "| mel (64) |" in printed

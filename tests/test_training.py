@@ -118,6 +118,50 @@ def test_the_train_command_passes_epochs_and_patience_to_the_run(tiny_prepared, 
     assert saved.labels == ("house", "lofi", "noise")
 
 
+def test_a_run_on_another_split_by_song_trains_and_is_judged_on_that_split(tiny_prepared, tmp_path, capsys,
+                                                                          monkeypatch):
+    """``lildata train --split-seed K``: another split by song within each label, for training, the kept epoch and
+    every figure, recorded in the run so that ``lildata evaluate`` judges it on the same songs."""
+    data = PreparedDataset(tiny_prepared)
+    own = split_clips(data, data.labels)
+    other = split_clips(data, data.labels, split_seed=1)
+    songs = {name: {data.clips[int(c)].song for c in clips} for name, (clips, _) in other.items()}
+    assert songs["test"] != {data.clips[int(c)].song for c in own["test"][0]}  # another split: else the test is moot
+    run, asked = tmp_path / "run", []
+
+    def spy(*args, **kwargs):  # every split the training asks for
+        asked.append(split_clips(*args, **kwargs))
+        return asked[-1]
+
+    monkeypatch.setattr(classifier, "split_clips", spy)
+    assert cli.main(["train", str(tiny_prepared), str(run), "--model", "softmax", "--split-seed", "1", "--quiet"]) == 0
+    capsys.readouterr()
+    assert asked and all({k: v[0].tolist() for k, v in got.items()} == {k: v[0].tolist() for k, v in other.items()}
+                         for got in asked)
+    config = json.loads((run / "config.json").read_text())
+    assert config["training"]["split_seed"] == 1 and classifier.settings_of_run(config).split_seed == 1
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert (metrics["n_train"], metrics["n_val"], metrics["n_test"]) == tuple(len(other[s][0]) for s in
+                                                                              ("train", "val", "test"))
+    assert metrics["n_songs"] == len(songs["test"])
+    from lildata_utils.runs.evaluate import clip_predictions, load_run
+
+    model, loaded = load_run(run)
+    for split in ("train", "val", "test"):
+        assert clip_predictions(model, data, split, loaded)[0].tolist() == other[split][0].tolist(), split
+    for split in ("test", "val"):  # judged again, on the run's own split
+        assert cli.main(["evaluate", str(run), str(tiny_prepared), "--split", split, "--json"]) == 0
+        judged = json.loads(capsys.readouterr().out)
+        assert judged["n_clips"] == len(other[split][0])
+        assert judged["test_accuracy"] == pytest.approx(metrics["test_accuracy" if split == "test" else "val_accuracy"])
+    # the run of the dataset's own split is another run: not reused for this one, nor this one for it
+    assert not classifier._same_run(config, replace(classifier.settings_of_run(config), split_seed=None), data)
+    with pytest.raises(ValueError, match="--split-seed .* --split-by chunk"):
+        TrainSettings(split_by="chunk", split_seed=1)
+    with pytest.raises(ValueError, match="--split-seed must be a whole number"):
+        TrainSettings(split_seed=1.5)
+
+
 def test_a_run_of_an_older_version_with_the_same_settings_is_still_reused(softmax_run, tiny_prepared, tmp_path,
                                                                            capsys):
     old = tmp_path / "old"

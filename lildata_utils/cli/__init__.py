@@ -157,7 +157,8 @@ _COMMANDS = (
         ("--bn-momentum", {"type": _non_negative_float, "help": "the recipe's batch-normalisation momentum "
                            "(default 0.9; Keras' own is 0.99)"}),
         ("--split-by", {"choices": ["song", "chunk"], "help": "song (honest, default) or chunk (leaky)"}),
-        ("--seed", int), ("--resume", {**_FLAG, "help": "continue an interrupted run from its last epoch"}),
+        ("--seed", int), ("--split-seed", {"type": int, "help": "another split by song within each label"}),
+        ("--resume", {**_FLAG, "help": "continue an interrupted run from its last epoch"}),
         ("--strategy", {"choices": list(STRATEGIES)}),
         ("--resnet-weights", {"help": "auto, imagenet, none or a weights file (ResNet50)"}),
         ("--image-size", {"type": int, "help": "ResNet50 input side in pixels (0: the spectrogram's)"}),

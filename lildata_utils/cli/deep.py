@@ -24,7 +24,7 @@ def _train(args: argparse.Namespace) -> None:
                            f"{args.model}; leave out --model or choose a new folder")
     changes = {name: getattr(args, name) for name in ("epochs", "patience", "batch_size", "split_by", "seed",
                                                       "strategy", "learning_rate", "resnet_weights", "image_size",
-                                                      "bn_momentum")}
+                                                      "bn_momentum", "split_seed")}
     settings = train_preset(PreparedDataset(args.data_dir).settings.name, model=args.model or "lildata",
                             labels=tuple(args.labels.split(",")) if args.labels is not None else None,
                             paper_setup=args.paper_setup or None, **changes)

@@ -103,12 +103,12 @@ def read_metrics(run_dir: str | Path) -> dict[str, Any]:
 
 
 def baseline_score(data: PreparedDataset, labels: list[str], feature: Callable, fit: Callable,
-                   split_by: str = "song", seed: int = 0) -> float:
+                   split_by: str = "song", seed: int = 0, split_seed: int | None = None) -> float:
     """The test accuracy per clip of ``fit`` on the training clips' ``feature``, its strength chosen on validation.
 
     Notebook: notebooks/02_classifier.ipynb
     """
-    (train_, y_train), (val, y_val), (test, y_test) = split_clips(data, labels, split_by, seed).values()
+    (train_, y_train), (val, y_val), (test, y_test) = split_clips(data, labels, split_by, seed, split_seed).values()
     fitted = fit(features(data, train_, feature), y_train, features(data, val, feature), y_val)
     return float(fitted.score(features(data, test, feature), y_test))
 
@@ -158,7 +158,7 @@ def save_run(run_dir: str | Path, model, history_: dict, data: PreparedDataset, 
 def _judged(run_dir: Path, model, history_: dict, data: PreparedDataset, settings: TrainSettings,
             seconds: float | None, config: dict, splits: dict | None) -> dict[str, Any]:
     """Write a run's history, metrics and figures, then mark its ``config.json`` finished; returns the metrics."""
-    splits = splits or split_clips(data, config["labels"], settings.split_by, settings.seed)
+    splits = splits or split_clips(data, config["labels"], settings.split_by, settings.seed, settings.split_seed)
     kept = {k: [float(v) for v in values] for k, values in history_.items() if k != "epoch"}
     kept = {"epoch": list(range(1, len(kept.get("loss", [])) + 1)), **kept}
     write_json(run_dir / "history.json", kept)
@@ -186,7 +186,7 @@ def _checked(data: PreparedDataset, settings: TrainSettings) -> tuple[TrainSetti
     missing = [label for label in labels if label not in data.labels]
     if missing:
         raise ValueError(f"labels {missing} are not in {data.path} (it has {', '.join(data.labels)})")
-    splits = split_clips(data, labels, settings.split_by, settings.seed)
+    splits = split_clips(data, labels, settings.split_by, settings.seed, settings.split_seed)
     for name, (clips, _) in splits.items():
         if len(clips) == 0:
             raise ValueError(f"the {name} split has no clips for labels {labels}: add songs")

@@ -83,7 +83,7 @@ def clip_predictions(model, data: PreparedDataset, split: str,
     """
     training = run_config["training"]
     clips, targets = split_clips(data, run_config["labels"], training.get("split_by", "song"),
-                                 training.get("seed", 0))[split]
+                                 training.get("seed", 0), training.get("split_seed"))[split]
     if not len(clips):
         return clips, targets, np.zeros((0, len(run_config["labels"])), np.float32)
     stream = make_tf_dataset(data, batch_size=64, shuffle=False, clips=clips, targets=targets)
